@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -24,12 +25,19 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'net', 'http', 'https', 'child_process', 'crypto', 'os', 'path'], message: 'Workflows are deterministic: no Node built-ins.' },
-            { group: ['@aws-sdk/*', '@kubernetes/*', 'pino'], message: 'Workflows reach the outside world only through activities.' },
+            {
+              group: ['node:*', 'fs', 'net', 'http', 'https', 'child_process', 'crypto', 'os', 'path'],
+              message: 'Workflows are deterministic: no Node built-ins.',
+            },
+            {
+              group: ['@aws-sdk/*', '@kubernetes/*', 'pino'],
+              message: 'Workflows reach the outside world only through activities.',
+            },
           ],
         },
       ],
     },
   },
-  { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked }
+  { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
+  { files: ['**/*.js', '**/*.mjs'], languageOptions: { globals: globals.node } }
 );

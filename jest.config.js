@@ -1,10 +1,7 @@
 // Two projects: `unit` (pure code, next to its source, no external parts) and `integration`
 // (test/integration, on the real test bed that globalSetup brings up once per run).
 const transform = {
-  '^.+\\.ts$': [
-    '@swc/jest',
-    { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } },
-  ],
+  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
 };
 const common = {
   testEnvironment: 'node',
@@ -15,6 +12,8 @@ const common = {
 };
 
 export default {
+  // Integration tests wait on real processes (node registration, drains); unit tests finish far sooner.
+  testTimeout: 180000,
   projects: [
     {
       ...common,
@@ -26,9 +25,8 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/integration/global-setup.ts',
-      globalTeardown: '<rootDir>/test/integration/global-teardown.ts',
-      testTimeout: 180000,
+      globalSetup: '<rootDir>/test/integration/global-setup.js',
+      globalTeardown: '<rootDir>/test/integration/global-teardown.js',
     },
   ],
 };

@@ -62,14 +62,14 @@ MOD
   upstream_mod=$(go mod download -json "k8s.io/kubernetes@v$KUBE_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
   # Every staging module k8s.io/kubernetes requires at the v0.0.0 placeholder gets the published tag.
   local m
-  for m in $(grep -oE '^\s*k8s\.io/[a-z0-9-]+ v0\.0\.0' "$upstream_mod" | awk '{print $1}' | sort -u); do
+  for m in $(grep -E '^\s*k8s\.io/[a-z0-9-]+ v0\.0\.0\s*$' "$upstream_mod" | awk '{print $1}' | sort -u); do
     go mod edit "-replace=$m=$m@$staging"
   done
   go mod edit "-require=k8s.io/kubernetes@v$KUBE_VERSION"
   log "kubernetes: resolving modules"
   go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$KUBE_VERSION" \
     "k8s.io/kubernetes/cmd/kube-controller-manager@v$KUBE_VERSION" \
-    "k8s.io/kubernetes/cmd/kube-scheduler@v$KUBE_VERSION" 2>&1 | tail -3 >&2
+    "k8s.io/kubernetes/cmd/kube-scheduler@v$KUBE_VERSION" 2>&1 >&2
   log "kubernetes: compiling kube-apiserver, kube-controller-manager, kube-scheduler (cold: 10-20 min on 2 cores)"
   local t0=$SECONDS
   CGO_ENABLED=0 go build -trimpath -ldflags "$(version_ldflags "$KUBE_VERSION")" -o "$dir/bin/" \

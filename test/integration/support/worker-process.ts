@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { requirePart, type TestbedEndpoints } from '../../../testbed/endpoints.js';
+import { ManagedProcess } from '../../../testbed/process.js';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/**
+ * Runs the project's real worker entry point (`workers/main.ts`) as its own process against the test bed, the way
+ * it runs in a cluster. A process of its own also lets tests SIGKILL it mid-work.
+ */
+export async function startWorkerProcess(
+  endpoints: TestbedEndpoints,
+  options: { taskQueue?: string; env?: NodeJS.ProcessEnv } = {}
+): Promise<{ process: ManagedProcess; taskQueue: string; logFile: string }> {
+  const temporal = requirePart(endpoints, 'temporal');
+  const kubernetes = requirePart(endpoints, 'kubernetes');
+  const aws = requirePart(endpoints, 'aws');
+  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
+  const logFile = join(endpoints.dir, `worker-${taskQueue}.log`);
+  const proc = ManagedProcess.start({
+    name: `worker ${taskQueue}`,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(REPO, 'workers', 'main.ts')],
+    cwd: REPO,
+    logFile,
+    env: {
+      CLUSTER_NAME: endpoints.clusterName,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: temporal.namespace,
+      KT_TASK_QUEUE: taskQueue,
+      KUBECONFIG: kubernetes.kubeconfig,
+      AWS_REGION: aws.region,
+      AWS_ENDPOINT_URL: aws.endpoint,
+      AWS_ACCESS_KEY_ID: aws.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      LOG_LEVEL: 'info',
+      ...options.env,
+    },
+  });
+  await proc.waitReady(async () => readFileSync(logFile, 'utf8').includes('"msg":"worker started"'), 60_000);
+  return { process: proc, taskQueue, logFile };
+}

@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** The failure of one test bed part: its name and the tail of its log, so a broken start is obvious. */
+export class PartFailedError extends Error {
+  readonly type = 'TestbedPartFailed';
+  constructor(
+    readonly part: string,
+    reason: string,
+    readonly logFile: string
+  ) {
+    super(`test bed part "${part}" failed: ${reason}\n--- last lines of ${logFile} ---\n${tailOf(logFile, 30)}`);
+  }
+}
+
+export function tailOf(file: string, lines: number): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export interface PartSpec {
+  name: string;
+  command: string;
+  args: string[];
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+/** One started process of the test bed. Stopped by pid, never by name, so only what we started is touched. */
+export class ManagedProcess {
+  private exitInfo: string | undefined;
+  private constructor(
+    readonly spec: PartSpec,
+    private readonly child: ChildProcess
+  ) {
+    child.on('exit', (code, signal) => {
+      this.exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    });
+  }
+
+  static start(spec: PartSpec): ManagedProcess {
+    const fd = openSync(spec.logFile, 'a');
+    const child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', fd, fd],
+      // Its own process group, so stop() also ends any children it forks (e.g. the Temporal UI server).
+      detached: true,
+    });
+    closeSync(fd);
+    child.unref();
+    return new ManagedProcess(spec, child);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get exited(): string | undefined {
+    return this.exitInfo;
+  }
+
+  /** Polls `ready` until it resolves true; fails loudly if the process dies or the deadline passes. */
+  async waitReady(ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let lastError = '';
+    while (Date.now() < deadline) {
+      if (this.exitInfo) throw new PartFailedError(this.spec.name, this.exitInfo, this.spec.logFile);
+      try {
+        if (await ready()) return;
+      } catch (err) {
+        lastError = (err as Error).message;
+      }
+      await sleep(200);
+    }
+    throw new PartFailedError(
+      this.spec.name,
+      `not ready after ${timeoutMs} ms${lastError ? ` (last check: ${lastError})` : ''}`,
+      this.spec.logFile
+    );
+  }
+
+  async stop(graceMs = 5000): Promise<void> {
+    if (this.exitInfo || this.pid < 0) return;
+    signalGroup(this.pid, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (!this.exitInfo && Date.now() < deadline) await sleep(50);
+    if (!this.exitInfo) signalGroup(this.pid, 'SIGKILL');
+  }
+
+  kill(): void {
+    signalGroup(this.pid, 'SIGKILL');
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}

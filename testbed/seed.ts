@@ -1,0 +1,64 @@
+import {
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateTagsCommand,
+  CreateVpcCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+
+export interface SeededNetwork {
+  vpcId: string;
+  subnets: { id: string; zone: string }[];
+  securityGroupId: string;
+}
+
+const ZONES = ['a', 'b', 'c'];
+
+/**
+ * The cluster's network as EKS users have it: a VPC with one subnet per zone and a security group, all tagged
+ * `karpenter.sh/discovery=<cluster>` so EC2NodeClass selector terms find them. Idempotent: reuses what exists.
+ */
+export async function seedNetwork(ec2: EC2Client, clusterName: string, region: string): Promise<SeededNetwork> {
+  const discovery = { Key: 'karpenter.sh/discovery', Value: clusterName };
+  const tagFilter = [{ Name: 'tag:karpenter.sh/discovery', Values: [clusterName] }];
+  let vpcId = (await ec2.send(new DescribeVpcsCommand({ Filters: tagFilter }))).Vpcs?.[0]?.VpcId;
+  if (!vpcId) {
+    vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16' }))).Vpc!.VpcId!;
+    await ec2.send(
+      new CreateTagsCommand({ Resources: [vpcId], Tags: [discovery, { Key: 'Name', Value: clusterName }] })
+    );
+  }
+  const existing = (await ec2.send(new DescribeSubnetsCommand({ Filters: tagFilter }))).Subnets ?? [];
+  const subnets: { id: string; zone: string }[] = existing.map((s) => ({ id: s.SubnetId!, zone: s.AvailabilityZone! }));
+  for (const [i, suffix] of ZONES.entries()) {
+    const zone = `${region}${suffix}`;
+    if (subnets.some((s) => s.zone === zone)) continue;
+    const subnet = await ec2.send(
+      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.0.${i * 64}.0/18`, AvailabilityZone: zone })
+    );
+    const id = subnet.Subnet!.SubnetId!;
+    await ec2.send(
+      new CreateTagsCommand({ Resources: [id], Tags: [discovery, { Key: 'Name', Value: `${clusterName}-${zone}` }] })
+    );
+    subnets.push({ id, zone });
+  }
+  let securityGroupId = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: tagFilter }))).SecurityGroups?.[0]
+    ?.GroupId;
+  if (!securityGroupId) {
+    securityGroupId = (
+      await ec2.send(
+        new CreateSecurityGroupCommand({
+          GroupName: `${clusterName}-nodes`,
+          Description: 'cluster nodes',
+          VpcId: vpcId,
+        })
+      )
+    ).GroupId!;
+    await ec2.send(new CreateTagsCommand({ Resources: [securityGroupId], Tags: [discovery] }));
+  }
+  subnets.sort((a, b) => a.zone.localeCompare(b.zone));
+  return { vpcId, subnets, securityGroupId };
+}

@@ -1,0 +1,2 @@
+// Every workflow the worker registers. Workflow files import activities as types only.
+export { preflightWorkflow } from './preflight.js';
