@@ -1,0 +1,177 @@
+/**
+ * The instance-type catalogue compiled for one solve: resources as flat typed arrays (type × dimension), offerings
+ * as interned (zone, capacity type) combinations, requirements pre-parsed. NodeClaims then hold lists of type
+ * indices and every fit check is a few array reads.
+ */
+import type { InstanceType } from '../cloudprovider/types.js';
+import { allocatable } from '../cloudprovider/instancetype.js';
+import { LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_ZONE, normalizeKey } from './labels.js';
+import { Requirement, Requirements } from './requirements.js';
+
+/** Fixed resource dimensions; extended resources get indices after these. */
+export const CPU = 0;
+export const MEMORY = 1;
+export const PODS = 2;
+export const EPHEMERAL_STORAGE = 3;
+
+export class ResourceDimensions {
+  readonly names: string[] = ['cpu', 'memory', 'pods', 'ephemeral-storage'];
+  private readonly index = new Map(this.names.map((name, i) => [name, i]));
+
+  add(name: string): number {
+    let i = this.index.get(name);
+    if (i === undefined) {
+      i = this.names.length;
+      this.names.push(name);
+      this.index.set(name, i);
+    }
+    return i;
+  }
+
+  indexOf(name: string): number | undefined {
+    return this.index.get(name);
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+
+  vector(list: Record<string, number>): Float64Array {
+    const vector = new Float64Array(this.size);
+    for (const [name, value] of Object.entries(list)) {
+      const i = this.index.get(name);
+      if (i !== undefined) vector[i] = value;
+    }
+    return vector;
+  }
+
+  record(vector: Float64Array): Record<string, number> {
+    const list: Record<string, number> = {};
+    this.names.forEach((name, i) => {
+      const value = vector[i] ?? 0;
+      if (value !== 0) list[name] = value;
+    });
+    return list;
+  }
+}
+
+function rank(capacityType: string): number {
+  return capacityType === 'reserved' ? 0 : capacityType === 'spot' ? 1 : capacityType === 'on-demand' ? 2 : 3;
+}
+
+export interface OfferingCombo {
+  zone: string;
+  capacityType: string;
+}
+
+export class CompiledCatalog {
+  readonly names: string[];
+  readonly requirements: Requirements[];
+  /** Allocatable (capacity − overhead), `types × dims`. */
+  readonly allocatable: Float64Array;
+  /** Capacity, `types × dims`; what NodePool limits count. */
+  readonly capacity: Float64Array;
+  readonly combos: OfferingCombo[] = [];
+  /** Per type: the combos of its available offerings and their prices, aligned. */
+  readonly typeCombos: Int32Array[];
+  readonly typePrices: Float64Array[];
+  /** Every label key some instance type defines. */
+  readonly labelKeys = new Set<string>();
+
+  constructor(
+    readonly types: readonly InstanceType[],
+    readonly dims: ResourceDimensions
+  ) {
+    for (const type of types) {
+      for (const name of Object.keys(type.capacity)) dims.add(name);
+    }
+    const comboIndex = new Map<string, number>();
+    const d = dims.size;
+    this.names = types.map((type) => type.name);
+    this.allocatable = new Float64Array(types.length * d);
+    this.capacity = new Float64Array(types.length * d);
+    this.typeCombos = [];
+    this.typePrices = [];
+    this.requirements = types.map((type, t) => {
+      this.allocatable.set(dims.vector(allocatable(type)), t * d);
+      this.capacity.set(dims.vector(type.capacity), t * d);
+      const combos: number[] = [];
+      const prices: number[] = [];
+      const zones = new Set<string>();
+      const capacityTypes = new Set<string>();
+      for (const offering of type.offerings) {
+        if (!offering.available) continue;
+        const key = `${offering.zone}\u0000${offering.capacityType}`;
+        let combo = comboIndex.get(key);
+        if (combo === undefined) {
+          combo = this.combos.length;
+          this.combos.push({ zone: offering.zone, capacityType: offering.capacityType });
+          comboIndex.set(key, combo);
+        }
+        combos.push(combo);
+        prices.push(offering.price);
+        zones.add(offering.zone);
+        capacityTypes.add(offering.capacityType);
+      }
+      this.typeCombos.push(Int32Array.from(combos));
+      this.typePrices.push(Float64Array.from(prices));
+      let requirements = Requirements.fromSpecs(type.requirements.map((r) => ({ ...r, key: normalizeKey(r.key) })));
+      requirements = requirements.with(Requirement.in(LABEL_INSTANCE_TYPE, [type.name]));
+      // Zone and capacity type come from the offerings that are available now, as in Karpenter's providers.
+      requirements = requirements.with(Requirement.in(LABEL_ZONE, zones));
+      requirements = requirements.with(Requirement.in(LABEL_CAPACITY_TYPE, capacityTypes));
+      for (const key of requirements.byKey.keys()) this.labelKeys.add(key);
+      return requirements;
+    });
+  }
+
+  /** Which combos a requirement set allows, as a byte mask indexed by combo. */
+  allowedCombos(requirements: Requirements): Uint8Array {
+    const zone = requirements.get(LABEL_ZONE);
+    const capacityType = requirements.get(LABEL_CAPACITY_TYPE);
+    const mask = new Uint8Array(this.combos.length);
+    this.combos.forEach((combo, i) => {
+      mask[i] =
+        (zone === undefined || zone.has(combo.zone)) &&
+        (capacityType === undefined || capacityType.has(combo.capacityType))
+          ? 1
+          : 0;
+    });
+    return mask;
+  }
+
+  hasAllowedOffering(type: number, allowed: Uint8Array): boolean {
+    const combos = this.typeCombos[type];
+    if (combos === undefined) return false;
+    for (let i = 0; i < combos.length; i++) if (allowed[combos[i] ?? 0] === 1) return true;
+    return false;
+  }
+
+  /** Cheapest allowed offering of a type, or undefined. */
+  cheapestOffering(type: number, allowed: Uint8Array): { combo: number; price: number } | undefined {
+    const combos = this.typeCombos[type];
+    const prices = this.typePrices[type];
+    if (combos === undefined || prices === undefined) return undefined;
+    let best: { combo: number; price: number } | undefined;
+    for (let i = 0; i < combos.length; i++) {
+      const combo = combos[i] ?? 0;
+      const price = prices[i] ?? Infinity;
+      if (allowed[combo] !== 1) continue;
+      if (best === undefined || price < best.price || (price === best.price && this.comboBefore(combo, best.combo))) {
+        best = { combo, price };
+      }
+    }
+    return best;
+  }
+
+  /** Tie-break between equally priced offerings: reserved, then spot, then on-demand (AWS's order), then zone. */
+  comboBefore(a: number, b: number): boolean {
+    const ca = this.combos[a];
+    const cb = this.combos[b];
+    if (ca === undefined || cb === undefined) return false;
+    const ra = rank(ca.capacityType);
+    const rb = rank(cb.capacityType);
+    if (ra !== rb) return ra < rb;
+    return ca.zone < cb.zone;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * A node that already exists, or a NodeClaim launched but not yet initialized (Karpenter `ExistingNode`): pods
+ * fit into what its bound pods leave of its allocatable.
+ */
+import type { ResourceDimensions } from './catalog.js';
+import { LABEL_HOSTNAME, normalizeKey } from './labels.js';
+import { conflicts, type AddContext } from './nodeclaim.js';
+import type { PodClass } from './podclass.js';
+import { canonicalResources } from './quantity.js';
+import { Requirements } from './requirements.js';
+import { firstUntoleratedTaint, formatTaint, isEphemeralTaint } from './taints.js';
+import type { ExistingNode, Taint } from './types.js';
+
+export class ExistingNodeState {
+  readonly name: string;
+  readonly requirements: Requirements;
+  /** Taints pods must tolerate: startup and ephemeral taints are ignored until the node is initialized. */
+  readonly taints: Taint[];
+  readonly available: Float64Array;
+  readonly hostPorts = new Set<string>();
+  readonly podKeys: string[] = [];
+  readonly initialized: boolean;
+
+  constructor(node: ExistingNode, dims: ResourceDimensions, boundRequests: Float64Array[], boundPorts: string[]) {
+    this.name = node.name;
+    this.initialized = node.initialized ?? true;
+    const labels = Object.fromEntries(Object.entries(node.labels).map(([k, v]) => [normalizeKey(k), v]));
+    labels[LABEL_HOSTNAME] ??= node.name;
+    this.requirements = Requirements.fromLabels(labels);
+    const startup = new Set((node.startupTaints ?? []).map(formatTaint));
+    this.taints = (node.taints ?? []).filter(
+      (taint) => this.initialized || (!isEphemeralTaint(taint) && !startup.has(formatTaint(taint)))
+    );
+    this.available = dims.vector(canonicalResources(node.allocatable));
+    for (const requests of boundRequests) {
+      for (let k = 0; k < this.available.length; k++) this.available[k] = (this.available[k] ?? 0) - (requests[k] ?? 0);
+    }
+    for (const port of boundPorts) this.hostPorts.add(port);
+  }
+
+  canAdd(podClass: PodClass, ctx: AddContext): Requirements | string {
+    const requested = podClass.requestedDims;
+    for (let i = 0; i < requested.length; i++) {
+      const k = requested[i] ?? 0;
+      if ((podClass.requests[k] ?? 0) > (this.available[k] ?? 0)) return `insufficient ${ctx.dimNames[k] ?? k}`;
+    }
+    if (podClass.invalid !== undefined) return podClass.invalid;
+    const taint = firstUntoleratedTaint(this.taints, podClass.spec.tolerations);
+    if (taint !== undefined) return `did not tolerate taint ${formatTaint(taint)}`;
+    for (const port of podClass.spec.hostPorts) if (conflicts(this.hostPorts, port)) return `host port ${port} in use`;
+    // An in-flight NodeClaim does not have all its labels yet; allow well-known ones to be undefined, as Karpenter does.
+    const allowUndefined = this.initialized ? undefined : ctx.allowUndefined;
+    const error = this.requirements.compatibleError(podClass.requirements, allowUndefined);
+    if (error !== undefined) return `incompatible requirements, ${error}`;
+    if (!podClass.hasTopology) return this.requirements;
+    const result = ctx.topology.addRequirements(
+      podClass.spec,
+      podClass.topology,
+      podClass.strictRequirements,
+      this.requirements.merge(podClass.requirements)
+    );
+    if ('error' in result) return result.error;
+    const topologyError = this.requirements.compatibleError(result.requirements, allowUndefined);
+    if (topologyError !== undefined) return `incompatible topology requirements, ${topologyError}`;
+    return this.requirements;
+  }
+
+  commit(podClass: PodClass, podKey: string, ctx: AddContext): void {
+    for (let k = 0; k < this.available.length; k++) {
+      this.available[k] = (this.available[k] ?? 0) - (podClass.requests[k] ?? 0);
+    }
+    for (const port of podClass.spec.hostPorts) this.hostPorts.add(port);
+    this.podKeys.push(podKey);
+    ctx.topology.record(podClass.spec, podClass.topology, this.requirements, this.taints);
+  }
+}

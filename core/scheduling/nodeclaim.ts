@@ -1,0 +1,220 @@
+/**
+ * A NodeClaim being planned in this solve (Karpenter `scheduling.NodeClaim`): the pods placed on it, the
+ * requirements they narrowed it to, and the instance types that can still hold all of them.
+ */
+import type { CompiledCatalog } from './catalog.js';
+import { LABEL_HOSTNAME } from './labels.js';
+import type { NodeClaimTemplate } from './nodeclaimtemplate.js';
+import type { PodClass } from './podclass.js';
+import { Requirement, type Requirements } from './requirements.js';
+import { firstUntoleratedTaint, formatTaint } from './taints.js';
+import type { Topology } from './topology.js';
+
+export interface AddContext {
+  catalog: CompiledCatalog;
+  topology: Topology;
+  dims: number;
+  dimNames: readonly string[];
+  allowUndefined: ReadonlySet<string>;
+  minValuesPolicy: 'Strict' | 'BestEffort';
+}
+
+/** A successful `canAdd`, ready to commit. */
+export interface Admission {
+  requirements: Requirements;
+  options: Int32Array;
+  headroom: Float64Array;
+  allowedCombos: Uint8Array;
+  relaxedMinValues: boolean;
+}
+
+export function templateVerdict(podClass: PodClass, template: NodeClaimTemplate, ctx: AddContext): string | null {
+  let verdict = podClass.templateVerdicts[template.index];
+  if (verdict !== undefined) return verdict;
+  const taint = firstUntoleratedTaint(template.taints, podClass.spec.tolerations);
+  if (template.invalid !== undefined) verdict = `invalid requirements: ${template.invalid}`;
+  else if (podClass.invalid !== undefined) verdict = `invalid pod: ${podClass.invalid}`;
+  else if (taint !== undefined) verdict = `did not tolerate taint ${formatTaint(taint)}`;
+  else {
+    const error = template.requirements.compatibleError(podClass.requirements, ctx.allowUndefined);
+    verdict = error === undefined ? null : `incompatible requirements, ${error}`;
+  }
+  podClass.templateVerdicts[template.index] = verdict;
+  return verdict;
+}
+
+export class PlannedNodeClaim {
+  readonly podKeys: string[] = [];
+  readonly requests: Float64Array;
+  readonly hostPorts = new Set<string>();
+  requirements: Requirements;
+  options: Int32Array;
+  /** Per dimension, the most any remaining option could still take: a cheap necessary condition for fit. */
+  headroom: Float64Array;
+  allowedCombos: Uint8Array;
+  relaxedMinValues = false;
+
+  constructor(
+    readonly id: number,
+    readonly template: NodeClaimTemplate,
+    readonly hostname: string,
+    options: Int32Array,
+    ctx: AddContext
+  ) {
+    this.requirements = template.requirements.with(Requirement.in(LABEL_HOSTNAME, [hostname]));
+    this.options = options;
+    this.requests = new Float64Array(ctx.dims);
+    this.allowedCombos = template.allowedCombos;
+    this.headroom = computeHeadroom(template.effective, options, this.requests, ctx.dims);
+  }
+
+  /** Whether the pod could join; returns the commit data or why not. */
+  canAdd(podClass: PodClass, ctx: AddContext): Admission | string {
+    const verdict = templateVerdict(podClass, this.template, ctx);
+    if (verdict !== null) return verdict;
+    const spec = podClass.spec;
+    for (const port of spec.hostPorts) if (conflicts(this.hostPorts, port)) return `host port ${port} in use`;
+    const requests = podClass.requests;
+    const requested = podClass.requestedDims;
+    for (let i = 0; i < requested.length; i++) {
+      const k = requested[i] ?? 0;
+      if ((requests[k] ?? 0) > (this.headroom[k] ?? 0)) return `insufficient ${ctx.dimNames[k] ?? k}`;
+    }
+    for (const { group, selfSelecting } of podClass.topology.hostnameChecks) {
+      if (!group.admitsHostname(this.hostname, selfSelecting)) return `unsatisfiable ${group.description}`;
+    }
+    let requirements = this.requirements;
+    if (podClass.requirements.size > 0) {
+      const error = requirements.compatibleError(podClass.requirements, ctx.allowUndefined);
+      if (error !== undefined) return `incompatible requirements, ${error}`;
+      requirements = requirements.merge(podClass.requirements);
+    }
+    if (podClass.hasTopology) {
+      const result = ctx.topology.addRequirements(spec, podClass.topology, podClass.strictRequirements, requirements);
+      if ('error' in result) return result.error;
+      const error = requirements.compatibleError(result.requirements, ctx.allowUndefined);
+      if (error !== undefined) return `incompatible topology requirements, ${error}`;
+      requirements = requirements.merge(result.requirements);
+    }
+    return filterInstanceTypes(this, requirements, podClass, ctx);
+  }
+
+  commit(podClass: PodClass, podKey: string, admission: Admission, ctx: AddContext): void {
+    const requests = podClass.requests;
+    for (let k = 0; k < requests.length; k++) this.requests[k] = (this.requests[k] ?? 0) + (requests[k] ?? 0);
+    this.requirements = admission.requirements;
+    this.options = admission.options;
+    this.headroom = admission.headroom;
+    this.allowedCombos = admission.allowedCombos;
+    this.relaxedMinValues ||= admission.relaxedMinValues;
+    for (const port of podClass.spec.hostPorts) this.hostPorts.add(port);
+    this.podKeys.push(podKey);
+    if (podClass.hasTopology || ctx.topology.hasGroups) {
+      ctx.topology.record(podClass.spec, podClass.topology, this.requirements, this.template.taints);
+    }
+  }
+}
+
+/** Host ports conflict on the same protocol and port when either binds all addresses or both bind the same one. */
+export function conflicts(used: ReadonlySet<string>, port: string): boolean {
+  if (used.size === 0) return false;
+  if (used.has(port)) return true;
+  const [protocol, ip, number] = port.split('/');
+  for (const other of used) {
+    const [otherProtocol, otherIp, otherNumber] = other.split('/');
+    if (protocol === otherProtocol && number === otherNumber && (ip === '0.0.0.0' || otherIp === '0.0.0.0'))
+      return true;
+  }
+  return false;
+}
+
+function computeHeadroom(
+  effective: Float64Array,
+  options: Int32Array,
+  requests: Float64Array,
+  d: number
+): Float64Array {
+  const headroom = new Float64Array(d).fill(-Infinity);
+  for (let i = 0; i < options.length; i++) {
+    const base = (options[i] ?? 0) * d;
+    for (let k = 0; k < d; k++) {
+      const free = (effective[base + k] ?? 0) - (requests[k] ?? 0);
+      if (free > (headroom[k] ?? 0)) headroom[k] = free;
+    }
+  }
+  return headroom;
+}
+
+/**
+ * Keeps the options that are compatible with the new requirements, have an allowed offering and fit every pod so
+ * far plus this one plus DaemonSet overhead. Requirement and offering checks run only when the requirements
+ * changed; the common case is a pure resource scan over typed arrays.
+ */
+function filterInstanceTypes(
+  claim: PlannedNodeClaim,
+  requirements: Requirements,
+  podClass: PodClass,
+  ctx: AddContext
+): Admission | string {
+  const { catalog, dims: d } = ctx;
+  const effective = claim.template.effective;
+  const requirementsChanged = requirements !== claim.requirements;
+  const allowedCombos = requirementsChanged ? catalog.allowedCombos(requirements) : claim.allowedCombos;
+  const total = new Float64Array(d);
+  for (let k = 0; k < d; k++) total[k] = (claim.requests[k] ?? 0) + (podClass.requests[k] ?? 0);
+  const kept: number[] = [];
+  const headroom = new Float64Array(d).fill(-Infinity);
+  let compatible = 0;
+  let withOffering = 0;
+  const options = claim.options;
+  for (let i = 0; i < options.length; i++) {
+    const t = options[i] ?? 0;
+    if (requirementsChanged) {
+      if (catalog.requirements[t]?.intersectsError(requirements) !== undefined) continue;
+      compatible++;
+      if (!catalog.hasAllowedOffering(t, allowedCombos)) continue;
+      withOffering++;
+    }
+    const base = t * d;
+    let fits = true;
+    for (let k = 0; k < d; k++) {
+      if ((total[k] ?? 0) > (effective[base + k] ?? 0)) {
+        fits = false;
+        break;
+      }
+    }
+    if (!fits) continue;
+    if (podClass.spec.hostPorts.length > 0) {
+      const daemonPorts = claim.template.daemonHostPorts[t] ?? [];
+      if (podClass.spec.hostPorts.some((port) => conflicts(new Set(daemonPorts), port))) continue;
+    }
+    kept.push(t);
+    for (let k = 0; k < d; k++) {
+      const free = (effective[base + k] ?? 0) - (total[k] ?? 0);
+      if (free > (headroom[k] ?? 0)) headroom[k] = free;
+    }
+  }
+  if (kept.length === 0) {
+    if (!requirementsChanged) return 'no instance type has enough resources for all pods';
+    return `no instance type satisfied resources and requirements (${options.length} options, ${compatible} compatible, ${withOffering} with an offering, 0 fit)`;
+  }
+  let relaxedMinValues = false;
+  for (const key of claim.template.minValuesKeys) {
+    const requirement = requirements.get(key);
+    const minValues = requirement?.minValues;
+    if (requirement === undefined || minValues === undefined) continue;
+    const distinct = new Set<string>();
+    for (const t of kept) {
+      const typeRequirement = catalog.requirements[t]?.get(key);
+      if (typeRequirement === undefined || typeRequirement.complement) continue;
+      for (const value of typeRequirement.values) if (requirement.has(value)) distinct.add(value);
+    }
+    if (distinct.size < minValues) {
+      if (ctx.minValuesPolicy === 'Strict') {
+        return `minValues requirement not met: ${key} needs ${minValues} values, ${distinct.size} remain`;
+      }
+      relaxedMinValues = true;
+    }
+  }
+  return { requirements, options: Int32Array.from(kept), headroom, allowedCombos, relaxedMinValues };
+}

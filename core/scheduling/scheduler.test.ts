@@ -1,0 +1,890 @@
+import { describe, expect, it } from '@jest/globals';
+import { instanceType, node, nodePool, pod, pods, standardTypes } from './fixtures.js';
+import { solve } from './scheduler.js';
+import type { Pod, SchedulingInput, SchedulingPlan } from './types.js';
+
+const ZONE = 'topology.kubernetes.io/zone';
+const HOSTNAME = 'kubernetes.io/hostname';
+
+/** The parts of a plan a scenario asserts: each NodeClaim's pool, launch and pods; placements; failures. */
+function summary(plan: SchedulingPlan) {
+  return {
+    nodeClaims: plan.nodeClaims.map((c) => ({
+      nodePool: c.nodePool,
+      launch: `${c.launch.instanceType}/${c.launch.zone}/${c.launch.capacityType}`,
+      pods: [...c.pods].sort(),
+    })),
+    existingNodes: plan.existingNodes.map((n) => ({ name: n.name, pods: [...n.pods].sort() })),
+    unschedulable: plan.unschedulable.map((u) => u.pod).sort(),
+  };
+}
+
+function input(partial: Partial<SchedulingInput> & Pick<SchedulingInput, 'pods'>): SchedulingInput {
+  return { nodePools: [nodePool('default')], instanceTypes: standardTypes(), ...partial };
+}
+
+const zoneSpread = (maxSkew = 1, extra: object = {}): Partial<Pod['spec']> => ({
+  topologySpreadConstraints: [
+    {
+      maxSkew,
+      topologyKey: ZONE,
+      whenUnsatisfiable: 'DoNotSchedule',
+      labelSelector: { matchLabels: { app: 'web' } },
+      ...extra,
+    },
+  ],
+});
+
+interface Scenario {
+  name: string;
+  input: SchedulingInput;
+  expected: ReturnType<typeof summary>;
+  /** Substrings every unschedulable reason must contain. */
+  reasons?: string[];
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'should pack small pods onto the cheapest instance type that holds them all',
+    input: input({ pods: pods(3, 'p', '500m', '512Mi') }),
+    expected: {
+      nodeClaims: [
+        { nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/p-0', 'default/p-1', 'default/p-2'] },
+      ],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should grow the NodeClaim to a bigger type when the pods need it',
+    input: input({ pods: pods(3, 'p', '1500m', '1Gi') }),
+    expected: {
+      nodeClaims: [
+        { nodePool: 'default', launch: 'large/zone-a/on-demand', pods: ['default/p-0', 'default/p-1', 'default/p-2'] },
+      ],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should report a pod larger than every instance type, naming the NodePool',
+    input: input({ pods: [pod('huge', '16', '1Gi')] }),
+    expected: { nodeClaims: [], existingNodes: [], unschedulable: ['default/huge'] },
+    reasons: ['nodepool "default"', 'insufficient cpu'],
+  },
+  {
+    name: 'should place extended resources (GPUs) only on types that have them',
+    input: input({
+      pods: [
+        {
+          metadata: { name: 'gpu', namespace: 'default' },
+          spec: {
+            containers: [
+              { resources: { requests: { cpu: '1', 'nvidia.com/gpu': '1' }, limits: { 'nvidia.com/gpu': '1' } } },
+            ],
+          },
+        },
+      ],
+      instanceTypes: [
+        ...standardTypes(),
+        instanceType('gpu', { cpu: 4, memoryGiB: 16, price: 1, extended: { 'nvidia.com/gpu': 1 } }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'gpu/zone-a/on-demand', pods: ['default/gpu'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should count DaemonSet overhead per instance type',
+    input: input({
+      pods: [pod('p', '1500m', '1Gi')],
+      daemonSets: [pod('ds', '1', '1Gi')],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'medium/zone-a/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should ignore DaemonSets that do not tolerate the NodePool taints',
+    input: input({
+      pods: [pod('p', '1500m', '1Gi', { tolerations: [{ key: 'dedicated', operator: 'Exists' }] })],
+      nodePools: [nodePool('tainted', {}, { taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] })],
+      daemonSets: [pod('ds', '1', '1Gi')],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'tainted', launch: 'small/zone-a/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should honour a nodeSelector on zone',
+    input: input({ pods: [pod('p', '1', '1Gi', { nodeSelector: { [ZONE]: 'zone-b' } })] }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-b/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should normalise deprecated label keys',
+    input: input({
+      pods: [pod('p', '1', '1Gi', { nodeSelector: { 'failure-domain.beta.kubernetes.io/zone': 'zone-c' } })],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-c/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should reject a selector on a label no NodePool or instance type defines',
+    input: input({ pods: [pod('p', '1', '1Gi', { nodeSelector: { team: 'a' } })] }),
+    expected: { nodeClaims: [], existingNodes: [], unschedulable: ['default/p'] },
+    reasons: ['label "team" does not have known values'],
+  },
+  {
+    name: 'should accept a selector on a NodePool template label',
+    input: input({
+      pods: [pod('p', '1', '1Gi', { nodeSelector: { team: 'a' } })],
+      nodePools: [nodePool('team-a', {}, {}, { team: 'a' })],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'team-a', launch: 'small/zone-a/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should select instance types by label (required node affinity)',
+    input: input({
+      pods: [
+        pod('p', '1', '1Gi', {
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [
+                  {
+                    matchExpressions: [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['large'] }],
+                  },
+                ],
+              },
+            },
+          },
+        }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'large/zone-a/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should fall back to the next required node-affinity OR term',
+    input: input({
+      pods: [
+        pod('p', '1', '1Gi', {
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [
+                  { matchExpressions: [{ key: ZONE, operator: 'In', values: ['zone-x'] }] },
+                  { matchExpressions: [{ key: ZONE, operator: 'In', values: ['zone-c'] }] },
+                ],
+              },
+            },
+          },
+        }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-c/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should honour a satisfiable preferred node affinity',
+    input: input({
+      pods: [
+        pod('p', '1', '1Gi', {
+          affinity: {
+            nodeAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 1, preference: { matchExpressions: [{ key: ZONE, operator: 'In', values: ['zone-b'] }] } },
+              ],
+            },
+          },
+        }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-b/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should relax an unsatisfiable preferred node affinity',
+    input: input({
+      pods: [
+        pod('p', '1', '1Gi', {
+          affinity: {
+            nodeAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 1, preference: { matchExpressions: [{ key: ZONE, operator: 'In', values: ['zone-x'] }] } },
+              ],
+            },
+          },
+        }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should keep pods off NodePools whose taints they do not tolerate',
+    input: input({
+      pods: [pod('p', '1', '1Gi')],
+      nodePools: [nodePool('gpu', { weight: 10 }, { taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }] })],
+    }),
+    expected: { nodeClaims: [], existingNodes: [], unschedulable: ['default/p'] },
+    reasons: ['nodepool "gpu"', 'did not tolerate taint nvidia.com/gpu:NoSchedule'],
+  },
+  {
+    name: 'should let tolerating pods onto tainted NodePools and ignores startup taints',
+    input: input({
+      pods: [
+        pod('p', '1', '1Gi', { tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] }),
+      ],
+      nodePools: [
+        nodePool(
+          'gpu',
+          {},
+          {
+            taints: [{ key: 'nvidia.com/gpu', effect: 'NoSchedule' }],
+            startupTaints: [{ key: 'node.cilium.io/agent-not-ready', effect: 'NoExecute' }],
+          }
+        ),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'gpu', launch: 'small/zone-a/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should treat PreferNoSchedule taints as a preference that is relaxed',
+    input: input({
+      pods: [pod('p', '1', '1Gi')],
+      nodePools: [nodePool('soft', {}, { taints: [{ key: 'spot', effect: 'PreferNoSchedule' }] })],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'soft', launch: 'small/zone-a/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should prefer the NodePool with the highest weight',
+    input: input({
+      pods: [pod('p', '1', '1Gi')],
+      nodePools: [nodePool('a-light', { weight: 1 }), nodePool('b-heavy', { weight: 50 })],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'b-heavy', launch: 'small/zone-a/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should break NodePool weight ties by name',
+    input: input({ pods: [pod('p', '1', '1Gi')], nodePools: [nodePool('zeta'), nodePool('alpha')] }),
+    expected: {
+      nodeClaims: [{ nodePool: 'alpha', launch: 'small/zone-a/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should fall through to a lower-weight NodePool the heavier one cannot serve',
+    input: input({
+      pods: [pod('p', '1', '1Gi', { nodeSelector: { [ZONE]: 'zone-c' } })],
+      nodePools: [
+        nodePool('heavy', { weight: 50 }, { requirements: [{ key: ZONE, operator: 'In', values: ['zone-a'] }] }),
+        nodePool('light', { weight: 1 }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'light', launch: 'small/zone-c/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should stop at NodePool cpu limits, counting the largest option of each planned NodeClaim',
+    input: input({
+      pods: [
+        pod('a', '1500m', '1Gi', { nodeSelector: { 'node.kubernetes.io/instance-type': 'small' } }),
+        pod('b', '1500m', '1Gi', { nodeSelector: { 'node.kubernetes.io/instance-type': 'small' } }),
+      ],
+      nodePools: [nodePool('default', { limits: { cpu: '3' } })],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/a'] }],
+      existingNodes: [],
+      unschedulable: ['default/b'],
+    },
+    reasons: ['exceed limits for nodepool "default"'],
+  },
+  {
+    name: 'should count existing nodes against limits.nodes',
+    input: input({
+      pods: [pod('p', '2', '1Gi')],
+      nodePools: [nodePool('default', { limits: { nodes: '1' } })],
+      existingNodes: [node('n1', 'zone-a', 1, 1, { labels: { 'karpenter.sh/nodepool': 'default' } })],
+      // the pod is larger than the node, so only a new NodeClaim could take it
+    }),
+    expected: { nodeClaims: [], existingNodes: [], unschedulable: ['default/p'] },
+    reasons: ['node limit reached'],
+  },
+  {
+    name: 'should use room on existing nodes before launching',
+    input: input({
+      pods: pods(2, 'p', '1', '1Gi'),
+      existingNodes: [node('n1', 'zone-a', 4, 8, { pods: [pod('running', '2', '1Gi', { nodeName: 'n1' })] })],
+    }),
+    expected: {
+      nodeClaims: [],
+      existingNodes: [{ name: 'n1', pods: ['default/p-0', 'default/p-1'] }],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should plan onto an in-flight NodeClaim despite its startup taints',
+    input: input({
+      pods: [pod('p', '1', '1Gi')],
+      existingNodes: [
+        node('inflight', 'zone-a', 4, 8, {
+          initialized: false,
+          taints: [
+            { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' },
+            { key: 'startup', effect: 'NoSchedule' },
+          ],
+          startupTaints: [{ key: 'startup', effect: 'NoSchedule' }],
+        }),
+      ],
+    }),
+    expected: { nodeClaims: [], existingNodes: [{ name: 'inflight', pods: ['default/p'] }], unschedulable: [] },
+  },
+  {
+    name: 'should respect taints of existing nodes',
+    input: input({
+      pods: [pod('p', '1', '1Gi')],
+      existingNodes: [node('n1', 'zone-a', 4, 8, { taints: [{ key: 'dedicated', effect: 'NoSchedule' }] })],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should launch on the cheapest offering, spot first at equal price',
+    input: input({
+      pods: [pod('p', '1', '1Gi')],
+      instanceTypes: [
+        instanceType('a', {
+          cpu: 2,
+          memoryGiB: 4,
+          price: 0.1,
+          capacityTypes: ['spot', 'on-demand'],
+          spotPrice: 0.03,
+          zones: ['zone-b'],
+        }),
+        instanceType('b', { cpu: 2, memoryGiB: 4, price: 0.09, zones: ['zone-a'] }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'a/zone-b/spot', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should honour a capacity-type requirement',
+    input: input({
+      pods: [pod('p', '1', '1Gi', { nodeSelector: { 'karpenter.sh/capacity-type': 'on-demand' } })],
+      instanceTypes: [
+        instanceType('a', {
+          cpu: 2,
+          memoryGiB: 4,
+          price: 0.1,
+          capacityTypes: ['spot', 'on-demand'],
+          spotPrice: 0.03,
+          zones: ['zone-b'],
+        }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'a/zone-b/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should spread across zones with a DoNotSchedule topology spread',
+    input: input({ pods: pods(3, 'w', '1', '1Gi', zoneSpread(), { app: 'web' }) }),
+    expected: {
+      nodeClaims: [
+        { nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/w-0'] },
+        { nodePool: 'default', launch: 'small/zone-b/on-demand', pods: ['default/w-1'] },
+        { nodePool: 'default', launch: 'small/zone-c/on-demand', pods: ['default/w-2'] },
+      ],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should count existing pods in zone spread',
+    input: input({
+      pods: pods(2, 'w', '1', '1Gi', zoneSpread(), { app: 'web' }),
+      existingNodes: [
+        node('n1', 'zone-a', 1, 1, { pods: [pod('old', '1', '1Gi', { nodeName: 'n1' }, { app: 'web' })] }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [
+        { nodePool: 'default', launch: 'small/zone-b/on-demand', pods: ['default/w-0'] },
+        { nodePool: 'default', launch: 'small/zone-c/on-demand', pods: ['default/w-1'] },
+      ],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should spread across hostnames, one pod per NodeClaim at maxSkew 1',
+    input: input({
+      pods: pods(
+        3,
+        'w',
+        '100m',
+        '100Mi',
+        {
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: HOSTNAME,
+              whenUnsatisfiable: 'DoNotSchedule',
+              labelSelector: { matchLabels: { app: 'web' } },
+            },
+          ],
+        },
+        { app: 'web' }
+      ),
+    }),
+    expected: {
+      nodeClaims: [
+        { nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/w-0'] },
+        { nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/w-1'] },
+        { nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/w-2'] },
+      ],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should spread over a custom capacity-type key',
+    input: input({
+      pods: pods(
+        2,
+        'w',
+        '1',
+        '1Gi',
+        {
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'karpenter.sh/capacity-type',
+              whenUnsatisfiable: 'DoNotSchedule',
+              labelSelector: { matchLabels: { app: 'web' } },
+            },
+          ],
+        },
+        { app: 'web' }
+      ),
+      instanceTypes: [
+        instanceType('a', {
+          cpu: 4,
+          memoryGiB: 8,
+          price: 0.2,
+          capacityTypes: ['spot', 'on-demand'],
+          spotPrice: 0.05,
+          zones: ['zone-a'],
+        }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [
+        { nodePool: 'default', launch: 'a/zone-a/on-demand', pods: ['default/w-0'] },
+        { nodePool: 'default', launch: 'a/zone-a/spot', pods: ['default/w-1'] },
+      ],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should relax a ScheduleAnyway spread that cannot be met',
+    input: input({
+      pods: pods(
+        2,
+        'w',
+        '1',
+        '1Gi',
+        {
+          nodeSelector: { [ZONE]: 'zone-a' },
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: ZONE,
+              whenUnsatisfiable: 'ScheduleAnyway',
+              labelSelector: { matchLabels: { app: 'web' } },
+              nodeAffinityPolicy: 'Ignore',
+            },
+          ],
+        },
+        { app: 'web' }
+      ),
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/w-0', 'default/w-1'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should leave a DoNotSchedule spread pod pending when its domain is skewed, with minDomains',
+    input: input({
+      pods: pods(
+        2,
+        'w',
+        '1',
+        '1Gi',
+        {
+          nodeSelector: { [ZONE]: 'zone-a' },
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              minDomains: 3,
+              topologyKey: ZONE,
+              whenUnsatisfiable: 'DoNotSchedule',
+              labelSelector: { matchLabels: { app: 'web' } },
+            },
+          ],
+        },
+        { app: 'web' }
+      ),
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/w-0'] }],
+      existingNodes: [],
+      unschedulable: ['default/w-1'],
+    },
+    reasons: ['topology spread'],
+  },
+  {
+    name: 'should co-locate pods with required zonal pod affinity',
+    input: input({
+      pods: [
+        pod('db', '1', '1Gi', { nodeSelector: { [ZONE]: 'zone-c' } }, { app: 'db' }),
+        pod('web', '500m', '1Gi', {
+          affinity: {
+            podAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [
+                { topologyKey: ZONE, labelSelector: { matchLabels: { app: 'db' } } },
+              ],
+            },
+          },
+        }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-c/on-demand', pods: ['default/db', 'default/web'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should leave a pod pending when its required affinity target does not exist',
+    input: input({
+      pods: [
+        pod('web', '500m', '1Gi', {
+          affinity: {
+            podAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [
+                { topologyKey: ZONE, labelSelector: { matchLabels: { app: 'db' } } },
+              ],
+            },
+          },
+        }),
+      ],
+    }),
+    expected: { nodeClaims: [], existingNodes: [], unschedulable: ['default/web'] },
+    reasons: ['pod affinity'],
+  },
+  {
+    name: 'should separate pods with hostname anti-affinity',
+    input: input({
+      pods: pods(
+        2,
+        'a',
+        '100m',
+        '100Mi',
+        {
+          affinity: {
+            podAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [
+                { topologyKey: HOSTNAME, labelSelector: { matchLabels: { app: 'a' } } },
+              ],
+            },
+          },
+        },
+        { app: 'a' }
+      ),
+    }),
+    expected: {
+      nodeClaims: [
+        { nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/a-0'] },
+        { nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/a-1'] },
+      ],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should keep pods away from existing pods whose anti-affinity selects them',
+    input: input({
+      pods: [pod('p', '100m', '100Mi', {}, { app: 'p' })],
+      existingNodes: [
+        node('n1', 'zone-a', 4, 8, {
+          pods: [
+            pod('loner', '100m', '100Mi', {
+              nodeName: 'n1',
+              affinity: {
+                podAntiAffinity: {
+                  requiredDuringSchedulingIgnoredDuringExecution: [
+                    { topologyKey: ZONE, labelSelector: { matchLabels: { app: 'p' } } },
+                  ],
+                },
+              },
+            }),
+          ],
+        }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-b/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should relax preferred anti-affinity that cannot be met',
+    input: input({
+      pods: pods(
+        4,
+        'x',
+        '100m',
+        '100Mi',
+        {
+          affinity: {
+            podAntiAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 10, podAffinityTerm: { topologyKey: ZONE, labelSelector: { matchLabels: { app: 'x' } } } },
+              ],
+            },
+          },
+        },
+        { app: 'x' }
+      ),
+    }),
+    expected: {
+      // Like Karpenter, the first pod blocks every zone its NodeClaim might land in, so the rest relax the
+      // preference and join it.
+      nodeClaims: [
+        {
+          nodePool: 'default',
+          launch: 'small/zone-a/on-demand',
+          pods: ['default/x-0', 'default/x-1', 'default/x-2', 'default/x-3'],
+        },
+      ],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should separate pods that want the same host port',
+    input: input({
+      pods: pods(2, 'h', '100m', '100Mi', {
+        containers: [{ resources: { requests: { cpu: '100m' } }, ports: [{ containerPort: 80, hostPort: 8080 }] }],
+      }),
+    }),
+    expected: {
+      nodeClaims: [
+        { nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/h-0'] },
+        { nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/h-1'] },
+      ],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should follow a bound volume to its zone',
+    input: input({
+      pods: [pod('db', '1', '1Gi', { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] })],
+      persistentVolumeClaims: [{ metadata: { name: 'data', namespace: 'default' }, spec: { volumeName: 'pv-1' } }],
+      persistentVolumes: [
+        {
+          metadata: { name: 'pv-1' },
+          spec: {
+            nodeAffinity: {
+              required: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: 'In', values: ['zone-b'] }] }],
+              },
+            },
+          },
+        },
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-b/on-demand', pods: ['default/db'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should follow a StorageClass allowedTopologies for an unbound claim',
+    input: input({
+      pods: [pod('db', '1', '1Gi', { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] })],
+      persistentVolumeClaims: [
+        { metadata: { name: 'data', namespace: 'default' }, spec: { storageClassName: 'gp3-c' } },
+      ],
+      storageClasses: [
+        {
+          metadata: { name: 'gp3-c' },
+          provisioner: 'ebs.csi.aws.com',
+          volumeBindingMode: 'WaitForFirstConsumer',
+          allowedTopologies: [{ matchLabelExpressions: [{ key: ZONE, values: ['zone-c'] }] }],
+        },
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-c/on-demand', pods: ['default/db'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should report a missing PersistentVolumeClaim',
+    input: input({
+      pods: [pod('db', '1', '1Gi', { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'nope' } }] })],
+    }),
+    expected: { nodeClaims: [], existingNodes: [], unschedulable: ['default/db'] },
+    reasons: ['persistentvolumeclaim "nope" not found'],
+  },
+  {
+    name: 'should fail a NodeClaim that cannot keep minValues instance types',
+    input: input({
+      pods: [pod('p', '1', '1Gi')],
+      nodePools: [
+        nodePool(
+          'default',
+          {},
+          { requirements: [{ key: 'node.kubernetes.io/instance-type', operator: 'Exists', minValues: 4 }] }
+        ),
+      ],
+    }),
+    expected: { nodeClaims: [], existingNodes: [], unschedulable: ['default/p'] },
+    reasons: ['minValues'],
+  },
+];
+
+describe('solve', () => {
+  it.each(scenarios)('$name', ({ input: scenarioInput, expected, reasons }) => {
+    const plan = solve(scenarioInput);
+    expect(summary(plan)).toEqual(expected);
+    for (const { reason } of plan.unschedulable) {
+      for (const text of reasons ?? []) expect(reason).toContain(text);
+    }
+  });
+
+  it('should keep at most maxInstanceTypes launch options, cheapest first', () => {
+    const instanceTypes = Array.from({ length: 80 }, (_, i) =>
+      instanceType(`t${i}`, { cpu: 2 + i, memoryGiB: 4 + i, price: 1 + i / 100 })
+    );
+    const plan = solve({
+      pods: [pod('p', '1', '1Gi')],
+      nodePools: [nodePool('default')],
+      instanceTypes,
+      options: { maxInstanceTypes: 60 },
+    });
+    expect(plan.nodeClaims[0]?.instanceTypes).toHaveLength(60);
+    expect(plan.nodeClaims[0]?.instanceTypes.slice(0, 3)).toEqual(['t0', 't1', 't2']);
+    expect(plan.nodeClaims[0]?.requirements).toContainEqual({
+      key: 'node.kubernetes.io/instance-type',
+      operator: 'In',
+      values: [...(plan.nodeClaims[0]?.instanceTypes ?? [])].sort(),
+    });
+  });
+
+  it('should keep minValues instance types when enough are compatible', () => {
+    const plan = solve({
+      pods: [pod('p', '1', '1Gi')],
+      nodePools: [
+        nodePool(
+          'default',
+          {},
+          { requirements: [{ key: 'node.kubernetes.io/instance-type', operator: 'Exists', minValues: 3 }] }
+        ),
+      ],
+      instanceTypes: standardTypes(),
+    });
+    expect(plan.nodeClaims[0]?.instanceTypes).toEqual(['small', 'medium', 'large']);
+  });
+
+  it('should add the smallest DaemonSet overhead to the NodeClaim requests', () => {
+    const plan = solve(input({ pods: [pod('p', '500m', '1Gi')], daemonSets: [pod('ds', '250m', '128Mi')] }));
+    expect(plan.nodeClaims[0]?.requests).toEqual({ cpu: 750, memory: 2 ** 30 + 128 * 2 ** 20, pods: 2 });
+  });
+
+  it('should drop every preference up front with preferencePolicy Ignore', () => {
+    const preferring = pod('p', '1', '1Gi', {
+      affinity: {
+        nodeAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            { weight: 1, preference: { matchExpressions: [{ key: ZONE, operator: 'In', values: ['zone-c'] }] } },
+          ],
+        },
+      },
+    });
+    expect(solve(input({ pods: [preferring] })).nodeClaims[0]?.launch.zone).toBe('zone-c');
+    expect(
+      solve(input({ pods: [preferring], options: { preferencePolicy: 'Ignore' } })).nodeClaims[0]?.launch.zone
+    ).toBe('zone-a');
+  });
+
+  it('should report progress up to the number of pods', () => {
+    const seen: number[] = [];
+    solve(input({ pods: pods(3, 'p', '100m', '100Mi') }), { onProgress: (done, total) => seen.push(done, total) });
+    expect(seen.slice(-2)).toEqual([3, 3]);
+  });
+});

@@ -1,0 +1,350 @@
+/**
+ * `solve`: Karpenter's provisioning simulation (`scheduler.go` Solve) as one pure function over plain JSON.
+ *
+ * Pods are taken largest first (cpu, then memory); each goes onto an existing node, else a NodeClaim already planned
+ * in this solve (fewest pods first), else a new NodeClaim from the highest-weight NodePool that can take it.
+ * A pod that fits nowhere has one preference relaxed and is tried again; pods that still fail go to the back of the
+ * queue until a full pass makes no progress. Speed comes from equivalence classes (identical pods share all
+ * compiled data), typed-array instance-type filtering and incremental topology counts.
+ */
+import { CompiledCatalog, ResourceDimensions } from './catalog.js';
+import { ExistingNodeState } from './existingnode.js';
+import { CORE_WELL_KNOWN_LABELS, LABEL_NODEPOOL, normalizeKey } from './labels.js';
+import { PlannedNodeClaim, templateVerdict, type AddContext } from './nodeclaim.js';
+import { NodeClaimTemplate, type DaemonPod } from './nodeclaimtemplate.js';
+import { buildPlan } from './plan.js';
+import type { PodClass } from './podclass.js';
+import { PodClasses } from './podclass.js';
+import { podKey, relax, schedulingSpec, withoutPreferences, type SchedulingSpec } from './podspec.js';
+import { canonicalResources } from './quantity.js';
+import { Requirements } from './requirements.js';
+import { Topology } from './topology.js';
+import type { Pod, SchedulingInput, SchedulingPlan, SolveHooks } from './types.js';
+import { volumeLookup, volumeRequirements } from './volumetopology.js';
+
+interface QueuedPod {
+  pod: Pod;
+  key: string;
+  index: number;
+  podClass: PodClass;
+}
+
+function compareForQueue(a: QueuedPod, b: QueuedPod): number {
+  const cpu = (b.podClass.requests[0] ?? 0) - (a.podClass.requests[0] ?? 0);
+  if (cpu !== 0) return cpu;
+  const memory = (b.podClass.requests[1] ?? 0) - (a.podClass.requests[1] ?? 0);
+  if (memory !== 0) return memory;
+  const at = a.pod.metadata.creationTimestamp ?? '';
+  const bt = b.pod.metadata.creationTimestamp ?? '';
+  if (at !== bt) return at < bt ? -1 : 1;
+  const au = a.pod.metadata.uid ?? a.key;
+  const bu = b.pod.metadata.uid ?? b.key;
+  if (au !== bu) return au < bu ? -1 : 1;
+  return a.index - b.index;
+}
+
+/** NodeClaims planned in this solve, visited fewest pods first (then oldest), kept in per-count buckets. */
+class ClaimOrder {
+  private readonly buckets = new Map<number, number[]>();
+  private counts: number[] = [];
+
+  add(claim: PlannedNodeClaim): void {
+    this.insert(claim.podKeys.length, claim.id);
+  }
+
+  /** Moves a claim from its previous pod count to the current one. */
+  bump(claim: PlannedNodeClaim): void {
+    const before = claim.podKeys.length - 1;
+    const bucket = this.buckets.get(before);
+    if (bucket !== undefined) {
+      const at = lowerBound(bucket, claim.id);
+      if (bucket[at] === claim.id) bucket.splice(at, 1);
+      if (bucket.length === 0) {
+        this.buckets.delete(before);
+        this.counts = this.counts.filter((c) => c !== before);
+      }
+    }
+    this.insert(claim.podKeys.length, claim.id);
+  }
+
+  private insert(count: number, id: number): void {
+    let bucket = this.buckets.get(count);
+    if (bucket === undefined) {
+      this.buckets.set(count, (bucket = []));
+      this.counts.splice(lowerBound(this.counts, count), 0, count);
+    }
+    bucket.splice(lowerBound(bucket, id), 0, id);
+  }
+
+  *ids(): Generator<number> {
+    for (const count of [...this.counts]) {
+      const bucket = this.buckets.get(count);
+      if (bucket === undefined) continue;
+      for (let i = 0; i < bucket.length; i++) yield bucket[i] ?? 0;
+    }
+  }
+}
+
+function lowerBound(sorted: number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] ?? 0) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function solve(input: SchedulingInput, hooks: SolveHooks = {}): SchedulingPlan {
+  const options = {
+    preferencePolicy: input.options?.preferencePolicy ?? 'Respect',
+    minValuesPolicy: input.options?.minValuesPolicy ?? 'Strict',
+    maxInstanceTypes: input.options?.maxInstanceTypes ?? 60,
+  };
+  const unschedulable: { pod: string; reason: string }[] = [];
+  const volumes = volumeLookup(input.persistentVolumeClaims, input.persistentVolumes, input.storageClasses);
+
+  // Specs first: every resource name must be known before vectors are built.
+  const dims = new ResourceDimensions();
+  const pending: { pod: Pod; key: string; spec: SchedulingSpec; index: number }[] = [];
+  input.pods.forEach((pod, index) => {
+    const key = podKey(pod);
+    if (pod.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet')) {
+      unschedulable.push({ pod: key, reason: 'owned by a DaemonSet; DaemonSet pods are not provisioned for' });
+      return;
+    }
+    const volumeRequirementsOrError = volumeRequirements(pod, volumes);
+    if (typeof volumeRequirementsOrError === 'string') {
+      unschedulable.push({ pod: key, reason: volumeRequirementsOrError });
+      return;
+    }
+    let spec = schedulingSpec(pod, volumeRequirementsOrError);
+    if (options.preferencePolicy === 'Ignore') spec = withoutPreferences(spec);
+    for (const name of Object.keys(spec.requests)) dims.add(name);
+    pending.push({ pod, key, spec, index });
+  });
+  const daemonSpecs = (input.daemonSets ?? []).map((pod) => withoutPreferences(schedulingSpec(pod)));
+  for (const spec of daemonSpecs) for (const name of Object.keys(spec.requests)) dims.add(name);
+  for (const node of input.existingNodes ?? []) for (const name of Object.keys(node.allocatable)) dims.add(name);
+  for (const nodePool of input.nodePools) {
+    for (const name of Object.keys(nodePool.spec.limits ?? {})) if (name !== 'nodes') dims.add(name);
+  }
+  const catalog = new CompiledCatalog(input.instanceTypes, dims);
+  const d = dims.size;
+
+  const allowUndefined = new Set<string>([...CORE_WELL_KNOWN_LABELS, ...catalog.labelKeys]);
+  const topology = new Topology(allowUndefined);
+  const ctx: AddContext = {
+    catalog,
+    topology,
+    dims: d,
+    dimNames: dims.names,
+    allowUndefined,
+    minValuesPolicy: options.minValuesPolicy,
+  };
+
+  // Existing nodes and the pods on them: capacity left, NodePool usage, topology domains and counts.
+  const usage = new Map<string, { resources: Float64Array; nodes: number }>();
+  const existing = (input.existingNodes ?? []).map((node) => {
+    const bound = (node.pods ?? []).map((pod) => schedulingSpec(pod));
+    const state = new ExistingNodeState(
+      node,
+      dims,
+      bound.map((spec) => dims.vector(spec.requests)),
+      bound.flatMap((spec) => spec.hostPorts)
+    );
+    const nodePool = node.labels[LABEL_NODEPOOL];
+    if (nodePool !== undefined) {
+      let entry = usage.get(nodePool);
+      if (entry === undefined) usage.set(nodePool, (entry = { resources: new Float64Array(d), nodes: 0 }));
+      const capacity = dims.vector(canonicalResources(node.capacity ?? node.allocatable));
+      for (let k = 0; k < d; k++) entry.resources[k] = (entry.resources[k] ?? 0) + (capacity[k] ?? 0);
+      entry.nodes++;
+    }
+    for (const [key, requirement] of state.requirements.byKey) {
+      for (const value of requirement.values) topology.addDomain(key, value, state.taints);
+    }
+    return { state, bound };
+  });
+  existing.sort(
+    (a, b) =>
+      Number(b.state.initialized) - Number(a.state.initialized) ||
+      (a.state.name < b.state.name ? -1 : a.state.name > b.state.name ? 1 : 0)
+  );
+
+  const daemons: DaemonPod[] = daemonSpecs.map((spec) => {
+    let requirements = Requirements.fromLabels(
+      Object.fromEntries(Object.entries(spec.nodeSelector).map(([k, v]) => [normalizeKey(k), v]))
+    );
+    const term = spec.requiredNodeTerms[0];
+    if (term !== undefined) {
+      requirements = requirements.merge(
+        Requirements.fromSpecs((term.matchExpressions ?? []).map((e) => ({ ...e, key: normalizeKey(e.key) })))
+      );
+    }
+    return { spec, requests: dims.vector(spec.requests), requirements };
+  });
+
+  const nodePools = [...input.nodePools].sort(
+    (a, b) =>
+      (b.spec.weight ?? 0) - (a.spec.weight ?? 0) ||
+      (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0)
+  );
+  const templates = nodePools.map((nodePool, i) => {
+    const used = usage.get(nodePool.metadata.name);
+    return new NodeClaimTemplate(
+      i,
+      nodePool,
+      catalog,
+      dims,
+      daemons,
+      allowUndefined,
+      used?.resources ?? new Float64Array(d),
+      used?.nodes ?? 0
+    );
+  });
+  for (const template of templates) {
+    // The domains a NodePool can provide: its own In values, and those of the instance types it may launch.
+    for (const requirement of template.requirements.byKey.values()) {
+      if (requirement.operator() === 'In') {
+        for (const value of requirement.values) topology.addDomain(requirement.key, value, template.taints);
+      }
+    }
+    for (const t of template.typeIds) {
+      const merged = template.requirements.merge(catalog.requirements[t] ?? new Requirements());
+      for (const requirement of merged.byKey.values()) {
+        if (requirement.complement) continue;
+        for (const value of requirement.values) {
+          if (requirement.has(value)) topology.addDomain(requirement.key, value, template.taints);
+        }
+      }
+    }
+  }
+  const preferNoScheduleTaintsExist = templates.some((t) =>
+    t.taints.some((taint) => taint.effect === 'PreferNoSchedule')
+  );
+
+  const classes = new PodClasses(dims, topology);
+  const queue: QueuedPod[] = pending.map(({ pod, key, spec, index }) => ({
+    pod,
+    key,
+    index,
+    podClass: classes.classFor(spec),
+  }));
+  for (const { state, bound } of existing) {
+    for (const spec of bound) {
+      topology.addPlacement({
+        namespace: spec.namespace,
+        labels: spec.labels,
+        requirements: state.requirements,
+        taints: state.taints,
+      });
+      if (spec.podAntiAffinity.length > 0) topology.addExistingAntiAffinity(spec, state.requirements);
+    }
+  }
+  classes.refreshInverse();
+  queue.sort(compareForQueue);
+
+  const existingStates = existing.map((e) => e.state);
+  const claims: PlannedNodeClaim[] = [];
+  const order = new ClaimOrder();
+  let placeholders = 0;
+
+  /** One attempt at placing a pod as it is now; the failure text lists why each NodePool refused it. */
+  const add = (queued: QueuedPod): string | undefined => {
+    const podClass = queued.podClass;
+    for (const node of existingStates) {
+      const result = node.canAdd(podClass, ctx);
+      if (typeof result === 'string') continue;
+      node.commit(podClass, queued.key, ctx);
+      return undefined;
+    }
+    const blocked = podClass.topology.hostnameChecks.some(({ group, selfSelecting }) => group.full(selfSelecting));
+    for (const id of blocked ? [] : order.ids()) {
+      const claim = claims[id];
+      if (claim === undefined) continue;
+      const admission = claim.canAdd(podClass, ctx);
+      if (typeof admission === 'string') continue;
+      claim.commit(podClass, queued.key, admission, ctx);
+      order.bump(claim);
+      return undefined;
+    }
+    const errors: string[] = [];
+    for (const template of templates) {
+      const verdict = templateVerdict(podClass, template, ctx);
+      if (verdict !== null) {
+        errors.push(`incompatible with nodepool "${template.name}", ${verdict}`);
+        continue;
+      }
+      if (template.remainingNodes < 1) {
+        errors.push(`nodepool "${template.name}" node limit reached`);
+        continue;
+      }
+      const withinLimits = template.typesWithinLimits(catalog, d);
+      if (withinLimits.length === 0) {
+        errors.push(`all available instance types exceed limits for nodepool "${template.name}"`);
+        continue;
+      }
+      const hostname = `hostname-placeholder-${String(placeholders++).padStart(4, '0')}`;
+      topology.registerHostname(hostname);
+      const claim = new PlannedNodeClaim(claims.length, template, hostname, withinLimits, ctx);
+      const admission = claim.canAdd(podClass, ctx);
+      if (typeof admission === 'string') {
+        topology.unregisterHostname(hostname);
+        errors.push(`incompatible with nodepool "${template.name}", ${admission}`);
+        continue;
+      }
+      claim.commit(podClass, queued.key, admission, ctx);
+      claims.push(claim);
+      order.add(claim);
+      template.subtractMax(catalog, d, claim.options);
+      return undefined;
+    }
+    return errors.length > 0 ? errors.join('; ') : 'no nodepools found';
+  };
+
+  // Karpenter's queue: failures go to the back; stop when a pod comes round with the queue no shorter than when
+  // it was pushed (a full pass without progress). Relaxing a pod counts as progress.
+  const errors = new Map<string, string>();
+  const lastLength = new Map<QueuedPod, number>();
+  let items = queue;
+  let head = 0;
+  let processed = 0;
+  const total = queue.length;
+  for (;;) {
+    if (head >= items.length) break;
+    const queued = items[head];
+    if (queued === undefined) break;
+    if (lastLength.get(queued) === items.length - head) break;
+    head++;
+    if ((++processed & 1023) === 0) hooks.onProgress?.(processed, total);
+    let relaxed = false;
+    let error: string | undefined;
+    for (;;) {
+      error = add(queued);
+      if (error === undefined) break;
+      const next = relax(queued.podClass.spec, preferNoScheduleTaintsExist);
+      if (next === undefined) break;
+      queued.podClass = classes.classFor(next.spec);
+      relaxed = true;
+    }
+    if (error === undefined) {
+      errors.delete(queued.key);
+      continue;
+    }
+    errors.set(queued.key, error);
+    items.push(queued);
+    if (relaxed) lastLength.clear();
+    else lastLength.set(queued, items.length - head);
+    // Lengths are logical (items after head), so compacting the array leaves them valid.
+    if (head > 4096 && head * 2 > items.length) {
+      items = items.slice(head);
+      head = 0;
+    }
+  }
+  hooks.onProgress?.(total, total);
+  for (const [pod, reason] of errors) unschedulable.push({ pod, reason });
+
+  return buildPlan({ claims, existing: existingStates, unschedulable, catalog, dims, options });
+}
