@@ -323,6 +323,21 @@ def _describe_spot_price_history(self: Any) -> ActionResult:
 moto_spot_responses.SpotInstances.describe_spot_price_history = _describe_spot_price_history
 
 
+# DescribeInstanceTypes pages like AWS (at most 100 per page, NextToken) instead of moto's single unbounded page, so
+# the provider's pagination runs on the emulator rather than only in theory.
+def _describe_instance_types(self: Any) -> ActionResult:
+    types = self.ec2_backend.describe_instance_types(self._get_param("InstanceTypes", []), self._filters_from_querystring())
+    page = max(5, min(int(self._get_param("MaxResults") or 100), 100))
+    start = int(self._get_param("NextToken") or 0)
+    result: dict[str, Any] = {"InstanceTypes": types[start : start + page]}
+    if start + page < len(types):
+        result["NextToken"] = str(start + page)
+    return ActionResult(result)
+
+
+EC2Response.describe_instance_types = _describe_instance_types
+
+
 def _empty(key: str) -> Any:
     def handler(self: Any) -> ActionResult:
         return ActionResult({key: []})
