@@ -1,0 +1,181 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import { instanceType, nodePool } from './fixtures.js';
+import { canonicalResource } from './quantity.js';
+import { solve } from './scheduler.js';
+import type { Pod, SchedulingInput } from './types.js';
+
+const ZONES = ['zone-a', 'zone-b', 'zone-c'];
+
+interface PodShape {
+  cpu: number;
+  memoryMi: number;
+  zone: string | undefined;
+  antiAffinity: boolean;
+  tolerates: boolean;
+  spread: boolean;
+}
+
+const podShape = fc.record({
+  cpu: fc.integer({ min: 50, max: 6000 }),
+  memoryMi: fc.integer({ min: 64, max: 12000 }),
+  zone: fc.option(fc.constantFrom(...ZONES), { nil: undefined }),
+  antiAffinity: fc.boolean(),
+  tolerates: fc.boolean(),
+  spread: fc.boolean(),
+});
+
+const typeShape = fc.record({
+  cpu: fc.integer({ min: 1, max: 16 }),
+  memoryGiB: fc.integer({ min: 1, max: 64 }),
+  price: fc.integer({ min: 1, max: 1000 }).map((cents) => cents / 100),
+  zones: fc.subarray(ZONES, { minLength: 1 }),
+});
+
+function toPod(shape: PodShape, i: number): Pod {
+  const labels: Record<string, string> = { app: shape.antiAffinity ? 'lonely' : 'web' };
+  return {
+    metadata: { name: `p${i}`, namespace: 'default', labels },
+    spec: {
+      containers: [{ resources: { requests: { cpu: `${shape.cpu}m`, memory: `${shape.memoryMi}Mi` } } }],
+      ...(shape.zone !== undefined ? { nodeSelector: { 'topology.kubernetes.io/zone': shape.zone } } : {}),
+      ...(shape.tolerates ? { tolerations: [{ key: 'dedicated', operator: 'Exists' }] } : {}),
+      ...(shape.spread
+        ? {
+            topologySpreadConstraints: [
+              {
+                maxSkew: 1,
+                topologyKey: 'topology.kubernetes.io/zone',
+                whenUnsatisfiable: 'DoNotSchedule',
+                labelSelector: { matchLabels: labels },
+              },
+            ],
+          }
+        : {}),
+      ...(shape.antiAffinity
+        ? {
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                  { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'lonely' } } },
+                ],
+              },
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+const inputArbitrary = fc
+  .record({
+    pods: fc.array(podShape, { minLength: 1, maxLength: 25 }),
+    types: fc.array(typeShape, { minLength: 1, maxLength: 8 }),
+    daemonCpu: fc.integer({ min: 0, max: 500 }),
+  })
+  .map(({ pods, types, daemonCpu }): SchedulingInput => ({
+    pods: pods.map(toPod),
+    instanceTypes: types.map((t, i) => instanceType(`t${i}`, t)),
+    nodePools: [
+      nodePool('dedicated', { weight: 10 }, { taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] }),
+      nodePool('general'),
+    ],
+    daemonSets:
+      daemonCpu > 0
+        ? [{ metadata: { name: 'ds' }, spec: { containers: [{ resources: { requests: { cpu: `${daemonCpu}m` } } }] } }]
+        : [],
+  }));
+
+function requests(pod: Pod): { cpu: number; memory: number } {
+  const r = pod.spec.containers[0]?.resources?.requests ?? {};
+  return { cpu: canonicalResource('cpu', r['cpu'] ?? 0), memory: canonicalResource('memory', r['memory'] ?? 0) };
+}
+
+describe('solve properties', () => {
+  it('should place every pod at most once and satisfy its constraints', () => {
+    fc.assert(
+      fc.property(inputArbitrary, (input) => {
+        const plan = solve(input);
+        const byKey = new Map(input.pods.map((p) => [`default/${p.metadata.name}`, p]));
+        const placed = plan.nodeClaims.flatMap((c) => c.pods);
+        const unplaced = plan.unschedulable.map((u) => u.pod);
+        expect([...placed, ...unplaced].sort()).toEqual([...byKey.keys()].sort());
+        for (const claim of plan.nodeClaims) {
+          let lonely = 0;
+          for (const key of claim.pods) {
+            const pod = byKey.get(key);
+            if (pod === undefined) throw new Error(`unknown pod ${key}`);
+            const zone = pod.spec.nodeSelector?.['topology.kubernetes.io/zone'];
+            if (zone !== undefined) expect(claim.launch.zone).toBe(zone);
+            if (claim.nodePool === 'dedicated') expect(pod.spec.tolerations?.length).toBe(1);
+            if (pod.metadata.labels?.['app'] === 'lonely') lonely++;
+          }
+          expect(lonely).toBeLessThanOrEqual(1);
+        }
+      }),
+      { numRuns: 150 }
+    );
+  });
+
+  it('should never plan more than any launch option can hold, DaemonSets included', () => {
+    fc.assert(
+      fc.property(inputArbitrary, (input) => {
+        const plan = solve(input);
+        const byKey = new Map(input.pods.map((p) => [`default/${p.metadata.name}`, p]));
+        const types = new Map(input.instanceTypes.map((t) => [t.name, t]));
+        const daemonCpu = canonicalResource(
+          'cpu',
+          input.daemonSets?.[0]?.spec.containers[0]?.resources?.requests?.['cpu'] ?? 0
+        );
+        for (const claim of plan.nodeClaims) {
+          let cpu = 0;
+          let memory = 0;
+          for (const key of claim.pods) {
+            const pod = byKey.get(key);
+            if (pod === undefined) throw new Error(`unknown pod ${key}`);
+            cpu += requests(pod).cpu;
+            memory += requests(pod).memory;
+          }
+          const daemon = claim.nodePool === 'general' ? daemonCpu : 0;
+          expect(claim.instanceTypes).toContain(claim.launch.instanceType);
+          for (const name of claim.instanceTypes) {
+            const type = types.get(name);
+            expect(cpu + daemon).toBeLessThanOrEqual(type?.capacity['cpu'] ?? 0);
+            expect(memory).toBeLessThanOrEqual(type?.capacity['memory'] ?? 0);
+            expect(claim.pods.length + (daemon > 0 ? 1 : 0)).toBeLessThanOrEqual(type?.capacity['pods'] ?? 0);
+          }
+        }
+      }),
+      { numRuns: 150 }
+    );
+  });
+
+  it('should give the same plan for the same input', () => {
+    fc.assert(
+      fc.property(inputArbitrary, (input) => {
+        expect(solve(structuredClone(input))).toEqual(solve(structuredClone(input)));
+      }),
+      { numRuns: 100 }
+    );
+  });
+
+  it('should never cost more when a cheaper copy of a compatible instance type is added', () => {
+    fc.assert(
+      fc.property(inputArbitrary, fc.nat(), fc.integer({ min: 1, max: 99 }), (input, pick, percent) => {
+        const before = solve(input);
+        const original = input.instanceTypes[pick % input.instanceTypes.length];
+        if (original === undefined) return;
+        const cheaper = {
+          ...structuredClone(original),
+          name: 'cheaper',
+          offerings: original.offerings.map((o) => ({ ...o, price: (o.price * percent) / 100 })),
+        };
+        const after = solve({ ...input, instanceTypes: [...input.instanceTypes, cheaper] });
+        const cost = (plan: typeof before): number => plan.nodeClaims.reduce((sum, c) => sum + c.launch.price, 0);
+        expect(after.unschedulable.length).toBeLessThanOrEqual(before.unschedulable.length);
+        expect(cost(after)).toBeLessThanOrEqual(cost(before) + 1e-9);
+      }),
+      { numRuns: 150 }
+    );
+  });
+});
