@@ -14,6 +14,10 @@ export interface CommandIo {
 type Command = (args: readonly string[], io: CommandIo) => number | Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  convert: {
+    summary: 'turn a v1alpha5 Provisioner (+ karpenter ConfigMap) into a v1 NodePool and EC2NodeClass',
+    load: () => import('./convert.js').then((module) => module.runConvert),
+  },
   simulate: {
     summary: 'plan the NodeClaims Karpenter would launch for these manifests',
     load: () => import('./simulate.js').then((module) => module.runSimulate),
