@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 
@@ -151,6 +152,80 @@ describe('Karpenter v1 APIs on the real kube-apiserver', () => {
         expect(runtime.error.issues.some((issue) => namesField(issue.field, fixture.field))).toBe(true);
     }
   );
+
+  // Generated NodePools around the rules most likely to drift apart (restricted keys, operators, values, minValues,
+  // budgets): the apiserver (CEL + OpenAPI) and the runtime parser must agree on accept/reject for every one.
+  it('should reach the same verdict as the runtime parser on generated NodePools', async () => {
+    const KEYS = [
+      'kubernetes.io/arch',
+      'beta.kubernetes.io/os',
+      'kubernetes.io/hostname',
+      'node-role.kubernetes.io/worker',
+      'node.kubernetes.io/instance-type',
+      'karpenter.sh/nodepool',
+      'karpenter.sh/capacity-type',
+      'karpenter.sh/other',
+      'karpenter.k8s.aws/instance-cpu',
+      'karpenter.k8s.aws/other',
+      'kops.k8s.io/instancegroup',
+      'storage.k8s.io/x',
+      'example.com/team',
+    ];
+    const requirement = fc.record(
+      {
+        key: fc.constantFrom(...KEYS),
+        operator: fc.constantFrom('In', 'NotIn', 'Exists', 'DoesNotExist', 'Gt', 'Lt', 'Gte', 'Lte'),
+        values: fc.array(fc.constantFrom('0', '4', '-1', '07', 'amd64', 'a b', ''), { maxLength: 3 }),
+        minValues: fc.integer({ min: 0, max: 3 }),
+      },
+      { requiredKeys: ['key', 'operator'] }
+    );
+    const budget = fc.record(
+      {
+        nodes: fc.constantFrom('10%', '100%', '101%', '0', '5', 'x'),
+        schedule: fc.constantFrom('@daily', '0 9 * * mon-fri', 'soon'),
+        duration: fc.constantFrom('1h', '30m', '1h30m', '10s'),
+        reasons: fc.array(fc.constantFrom('Empty', 'Drifted', 'Underutilized', 'Expired'), { maxLength: 2 }),
+      },
+      { requiredKeys: [] }
+    );
+    const nodePool = fc.record({
+      requirements: fc.array(requirement, { maxLength: 3 }),
+      budgets: fc.option(fc.array(budget, { maxLength: 2 }), { nil: undefined }),
+      weight: fc.option(fc.integer({ min: -1, max: 101 }), { nil: undefined }),
+      labels: fc.option(fc.dictionary(fc.constantFrom(...KEYS), fc.constantFrom('a', 'b c')), { nil: undefined }),
+    });
+    const verdicts = { accepted: 0, rejected: 0 };
+    await fc.assert(
+      fc.asyncProperty(nodePool, async ({ requirements, budgets, weight, labels }) => {
+        const object = {
+          apiVersion: 'karpenter.sh/v1',
+          kind: 'NodePool',
+          metadata: { name: 'generated' },
+          spec: {
+            template: {
+              ...(labels === undefined ? {} : { metadata: { labels } }),
+              spec: { nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'x' }, requirements },
+            },
+            ...(budgets === undefined ? {} : { disruption: { budgets } }),
+            ...(weight === undefined ? {} : { weight }),
+          },
+        };
+        const apiserver = await create(object, { dryRun: true });
+        const runtime = safeParseKarpenterObject(object);
+        verdicts[runtime.success ? 'accepted' : 'rejected'] += 1;
+        expect({ object, apiserverAccepted: apiserver.status === 201, message: apiserver.body['message'] }).toEqual({
+          object,
+          apiserverAccepted: runtime.success,
+          message: runtime.success ? undefined : expect.anything(),
+        });
+      }),
+      { numRuns: 150, seed: 20261127 }
+    );
+    // A generator that only ever produced invalid (or valid) objects would prove nothing.
+    expect(verdicts.accepted).toBeGreaterThan(5);
+    expect(verdicts.rejected).toBeGreaterThan(5);
+  });
 
   const examples = loadKarpenterExamples();
   it.each(examples.map((entry) => [entry.file, entry.object] as const))(
