@@ -64,7 +64,24 @@ export interface OfferingCombo {
   capacityType: string;
 }
 
+const compiled = new WeakMap<readonly InstanceType[], CompiledCatalog[]>();
+
 export class CompiledCatalog {
+  /**
+   * The compiled form of a catalogue array, reused while the same array is passed again with the same resource
+   * dimensions: a catalogue changes every few minutes, pods every second. Pure memoisation, so solves stay
+   * deterministic.
+   */
+  static cached(types: readonly InstanceType[], dims: ResourceDimensions): CompiledCatalog {
+    for (const type of types) for (const name of Object.keys(type.capacity)) dims.add(name);
+    const list = compiled.get(types) ?? [];
+    const hit = list.find((catalog) => catalog.dims.names.join('\u0000') === dims.names.join('\u0000'));
+    if (hit !== undefined) return hit;
+    const catalog = new CompiledCatalog(types, dims);
+    compiled.set(types, [...list.slice(-3), catalog]);
+    return catalog;
+  }
+
   readonly names: string[];
   readonly requirements: Requirements[];
   /** Allocatable (capacity − overhead), `types × dims`. */
@@ -125,8 +142,53 @@ export class CompiledCatalog {
     });
   }
 
-  /** Which combos a requirement set allows, as a byte mask indexed by combo. */
+  private readonly comboMasks = new Map<string, Uint8Array>();
+
+  /**
+   * Which combos a requirement set allows, as a byte mask indexed by combo. Masks are interned, so equal masks are
+   * the same object and per-mask caches (prices) are shared across NodeClaims.
+   */
   allowedCombos(requirements: Requirements): Uint8Array {
+    const mask = this.computeAllowedCombos(requirements);
+    const key = mask.join('');
+    const interned = this.comboMasks.get(key);
+    if (interned !== undefined) return interned;
+    this.comboMasks.set(key, mask);
+    return mask;
+  }
+
+  private readonly priceCache = new Map<Uint8Array, Float64Array>();
+
+  /** Cheapest allowed price per type under an (interned) combo mask; Infinity when no offering is allowed. */
+  prices(allowed: Uint8Array): Float64Array {
+    let prices = this.priceCache.get(allowed);
+    if (prices === undefined) {
+      prices = new Float64Array(this.names.length);
+      for (let t = 0; t < prices.length; t++) prices[t] = this.cheapestOffering(t, allowed)?.price ?? Infinity;
+      this.priceCache.set(allowed, prices);
+    }
+    return prices;
+  }
+
+  private readonly sortedCache = new WeakMap<Int32Array, Map<Uint8Array, Int32Array>>();
+
+  /** `options` sorted by cheapest allowed price, then name; memoised per (options, mask) pair. */
+  sortedByPrice(options: Int32Array, allowed: Uint8Array): Int32Array {
+    let byMask = this.sortedCache.get(options);
+    if (byMask === undefined) this.sortedCache.set(options, (byMask = new Map()));
+    let sorted = byMask.get(allowed);
+    if (sorted === undefined) {
+      const prices = this.prices(allowed);
+      sorted = Int32Array.from(options).sort(
+        (a, b) =>
+          (prices[a] ?? Infinity) - (prices[b] ?? Infinity) || ((this.names[a] ?? '') < (this.names[b] ?? '') ? -1 : 1)
+      );
+      byMask.set(allowed, sorted);
+    }
+    return sorted;
+  }
+
+  private computeAllowedCombos(requirements: Requirements): Uint8Array {
     const zone = requirements.get(LABEL_ZONE);
     const capacityType = requirements.get(LABEL_CAPACITY_TYPE);
     const mask = new Uint8Array(this.combos.length);

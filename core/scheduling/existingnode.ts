@@ -42,7 +42,8 @@ export class ExistingNodeState {
     const requested = podClass.requestedDims;
     for (let i = 0; i < requested.length; i++) {
       const k = requested[i] ?? 0;
-      if ((podClass.requests[k] ?? 0) > (this.available[k] ?? 0)) return `insufficient ${ctx.dimNames[k] ?? k}`;
+      if ((podClass.requests[k] ?? 0) > (this.available[k] ?? 0))
+        return ctx.insufficient[k] ?? 'insufficient resources';
     }
     if (podClass.invalid !== undefined) return podClass.invalid;
     const taint = firstUntoleratedTaint(this.taints, podClass.spec.tolerations);

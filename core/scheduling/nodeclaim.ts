@@ -3,7 +3,7 @@
  * requirements they narrowed it to, and the instance types that can still hold all of them.
  */
 import type { CompiledCatalog } from './catalog.js';
-import { LABEL_HOSTNAME } from './labels.js';
+import { LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_ZONE } from './labels.js';
 import type { NodeClaimTemplate } from './nodeclaimtemplate.js';
 import type { PodClass } from './podclass.js';
 import { Requirement, type Requirements } from './requirements.js';
@@ -15,6 +15,8 @@ export interface AddContext {
   topology: Topology;
   dims: number;
   dimNames: readonly string[];
+  /** `insufficient <resource>` per dimension, built once. */
+  insufficient: readonly string[];
   allowUndefined: ReadonlySet<string>;
   minValuesPolicy: 'Strict' | 'BestEffort';
 }
@@ -53,6 +55,8 @@ export class PlannedNodeClaim {
   headroom: Float64Array;
   allowedCombos: Uint8Array;
   relaxedMinValues = false;
+  /** Index in `options` of the type that last held every pod; checked first. */
+  fitHint = 0;
 
   constructor(
     readonly id: number,
@@ -78,10 +82,14 @@ export class PlannedNodeClaim {
     const requested = podClass.requestedDims;
     for (let i = 0; i < requested.length; i++) {
       const k = requested[i] ?? 0;
-      if ((requests[k] ?? 0) > (this.headroom[k] ?? 0)) return `insufficient ${ctx.dimNames[k] ?? k}`;
+      if ((requests[k] ?? 0) > (this.headroom[k] ?? 0)) return ctx.insufficient[k] ?? 'insufficient resources';
     }
-    for (const { group, selfSelecting } of podClass.topology.hostnameChecks) {
-      if (!group.admitsHostname(this.hostname, selfSelecting)) return `unsatisfiable ${group.description}`;
+    for (const { group, selfSelecting } of podClass.topology.quickChecks) {
+      const domain = this.requirements.get(group.key)?.single();
+      if (domain === undefined) continue;
+      if (!group.quickAdmits(domain, selfSelecting, podClass.strictRequirements.get(group.key))) {
+        return group.unsatisfiable;
+      }
     }
     let requirements = this.requirements;
     if (podClass.requirements.size > 0) {
@@ -103,6 +111,7 @@ export class PlannedNodeClaim {
     const requests = podClass.requests;
     for (let k = 0; k < requests.length; k++) this.requests[k] = (this.requests[k] ?? 0) + (requests[k] ?? 0);
     this.requirements = admission.requirements;
+    if (this.options !== admission.options) this.fitHint = admission.options.length - 1;
     this.options = admission.options;
     this.headroom = admission.headroom;
     this.allowedCombos = admission.allowedCombos;
@@ -126,6 +135,28 @@ export function conflicts(used: ReadonlySet<string>, port: string): boolean {
       return true;
   }
   return false;
+}
+
+/** Index into the claim's options of a type that holds `total`, trying the last one that fitted first; -1 if none. */
+function firstFitting(claim: PlannedNodeClaim, total: Float64Array, effective: Float64Array, d: number): number {
+  const options = claim.options;
+  const fits = (i: number): boolean => {
+    const base = (options[i] ?? 0) * d;
+    for (let k = 0; k < d; k++) if ((total[k] ?? 0) > (effective[base + k] ?? 0)) return false;
+    return true;
+  };
+  if (claim.fitHint < options.length && fits(claim.fitHint)) return claim.fitHint;
+  for (let i = options.length - 1; i >= 0; i--) if (fits(i)) return i;
+  return -1;
+}
+
+/** Whether a type holds the claim's current requests plus DaemonSet overhead. */
+export function holds(claim: PlannedNodeClaim, type: number, d: number): boolean {
+  const base = type * d;
+  for (let k = 0; k < d; k++) {
+    if ((claim.requests[k] ?? 0) > (claim.template.effective[base + k] ?? 0)) return false;
+  }
+  return true;
 }
 
 function computeHeadroom(
@@ -160,8 +191,30 @@ function filterInstanceTypes(
   const effective = claim.template.effective;
   const requirementsChanged = requirements !== claim.requirements;
   const allowedCombos = requirementsChanged ? catalog.allowedCombos(requirements) : claim.allowedCombos;
+  // Zone and capacity type are checked through offerings; keys no instance type defines cannot exclude a type.
+  let typeRequirementsChanged = false;
+  if (requirementsChanged) {
+    for (const [key, requirement] of requirements.byKey) {
+      if (claim.requirements.get(key) === requirement || key === LABEL_ZONE || key === LABEL_CAPACITY_TYPE) continue;
+      if (catalog.labelKeys.has(key)) {
+        typeRequirementsChanged = true;
+        break;
+      }
+    }
+  }
   const total = new Float64Array(d);
   for (let k = 0; k < d; k++) total[k] = (claim.requests[k] ?? 0) + (podClass.requests[k] ?? 0);
+  if (!requirementsChanged && claim.template.minValuesKeys.length === 0 && podClass.spec.hostPorts.length === 0) {
+    // Nothing but resources changed: the pod is admitted when one option still holds everything. Options that no
+    // longer fit are pruned later (on the next requirement change or when the plan is built), so a typical add costs
+    // one fit check instead of a scan of every option. The headroom stays an upper bound.
+    const fitting = firstFitting(claim, total, effective, d);
+    if (fitting < 0) return 'no instance type has enough resources for all pods';
+    claim.fitHint = fitting;
+    const headroom = new Float64Array(d);
+    for (let k = 0; k < d; k++) headroom[k] = (claim.headroom[k] ?? 0) - (podClass.requests[k] ?? 0);
+    return { requirements, options: claim.options, headroom, allowedCombos, relaxedMinValues: false };
+  }
   const kept: number[] = [];
   const headroom = new Float64Array(d).fill(-Infinity);
   let compatible = 0;
@@ -170,7 +223,7 @@ function filterInstanceTypes(
   for (let i = 0; i < options.length; i++) {
     const t = options[i] ?? 0;
     if (requirementsChanged) {
-      if (catalog.requirements[t]?.intersectsError(requirements) !== undefined) continue;
+      if (typeRequirementsChanged && catalog.requirements[t]?.intersectsError(requirements) !== undefined) continue;
       compatible++;
       if (!catalog.hasAllowedOffering(t, allowedCombos)) continue;
       withOffering++;
@@ -216,5 +269,12 @@ function filterInstanceTypes(
       relaxedMinValues = true;
     }
   }
-  return { requirements, options: Int32Array.from(kept), headroom, allowedCombos, relaxedMinValues };
+  const unchanged = kept.length === options.length;
+  return {
+    requirements,
+    options: unchanged ? options : Int32Array.from(kept),
+    headroom,
+    allowedCombos,
+    relaxedMinValues,
+  };
 }

@@ -32,6 +32,8 @@ export class NodeClaimTemplate {
   readonly remaining: Float64Array;
   remainingNodes: number;
   readonly limited: number[] = [];
+  /** Largest capacity among the pool's types, per limited dimension. */
+  private largest: number[] | undefined;
   readonly minValuesKeys: string[];
   readonly allowedCombos: Uint8Array;
   readonly invalid: string | undefined;
@@ -121,6 +123,13 @@ export class NodeClaimTemplate {
   /** Types whose capacity still fits in the remaining limits (Karpenter `filterByRemainingResources`). */
   typesWithinLimits(catalog: CompiledCatalog, d: number): Int32Array {
     if (this.limited.length === 0) return this.typeIds;
+    this.largest ??= this.limited.map((k) => {
+      let max = 0;
+      for (const t of this.typeIds) max = Math.max(max, catalog.capacity[t * d + k] ?? 0);
+      return max;
+    });
+    if (this.limited.every((k, i) => (this.remaining[k] ?? Infinity) >= (this.largest?.[i] ?? Infinity)))
+      return this.typeIds;
     return this.typeIds.filter((t) =>
       this.limited.every((k) => (catalog.capacity[t * d + k] ?? 0) <= (this.remaining[k] ?? Infinity))
     );

@@ -6,7 +6,7 @@
 import type { CompiledCatalog, ResourceDimensions } from './catalog.js';
 import type { ExistingNodeState } from './existingnode.js';
 import { LABEL_HOSTNAME, LABEL_INSTANCE_TYPE } from './labels.js';
-import type { PlannedNodeClaim } from './nodeclaim.js';
+import { holds, type PlannedNodeClaim } from './nodeclaim.js';
 import { Requirement } from './requirements.js';
 import type { PlannedNodeClaim as PlannedNodeClaimOutput, SchedulingPlan } from './types.js';
 
@@ -27,15 +27,14 @@ export function buildPlan(input: PlanInput): SchedulingPlan {
   const nodeClaims: PlannedNodeClaimOutput[] = [];
   const perPool = new Map<string, number>();
   for (const claim of input.claims) {
-    const priced: { type: number; price: number; combo: number }[] = [];
-    for (const t of claim.options) {
+    // Options are pruned lazily while solving; keep the cheapest ones that hold every pod.
+    const kept: { type: number; price: number; combo: number }[] = [];
+    for (const t of catalog.sortedByPrice(claim.options, claim.allowedCombos)) {
+      if (kept.length >= input.options.maxInstanceTypes) break;
+      if (!holds(claim, t, d)) continue;
       const offering = catalog.cheapestOffering(t, claim.allowedCombos);
-      if (offering !== undefined) priced.push({ type: t, price: offering.price, combo: offering.combo });
+      if (offering !== undefined) kept.push({ type: t, price: offering.price, combo: offering.combo });
     }
-    priced.sort(
-      (a, b) => a.price - b.price || ((catalog.names[a.type] ?? '') < (catalog.names[b.type] ?? '') ? -1 : 1)
-    );
-    const kept = priced.slice(0, input.options.maxInstanceTypes);
     const minValuesError = truncatedMinValuesError(
       claim,
       kept.map((p) => p.type),

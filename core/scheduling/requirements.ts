@@ -94,6 +94,19 @@ export class Requirement {
     return this.values.size > 0 ? 'NotIn' : 'Exists';
   }
 
+  private singleValue: string | null | undefined;
+
+  /** The only allowed value when there is exactly one (the common narrowed case), else undefined. Cached. */
+  single(): string | undefined {
+    if (this.singleValue === undefined) {
+      this.singleValue = null;
+      if (!this.complement && this.values.size === 1) {
+        for (const value of this.values) if (this.has(value)) this.singleValue = value;
+      }
+    }
+    return this.singleValue ?? undefined;
+  }
+
   /** Allowed values when finite, sorted. */
   sortedValues(): string[] {
     return [...this.values].filter((v) => this.has(v)).sort();

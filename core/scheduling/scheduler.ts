@@ -8,6 +8,7 @@
  * compiled data), typed-array instance-type filtering and incremental topology counts.
  */
 import { CompiledCatalog, ResourceDimensions } from './catalog.js';
+import { ClaimIndex } from './claimindex.js';
 import { ExistingNodeState } from './existingnode.js';
 import { CORE_WELL_KNOWN_LABELS, LABEL_NODEPOOL, normalizeKey } from './labels.js';
 import { PlannedNodeClaim, templateVerdict, type AddContext } from './nodeclaim.js';
@@ -21,6 +22,7 @@ import { Requirements } from './requirements.js';
 import { Topology } from './topology.js';
 import type { Pod, SchedulingInput, SchedulingPlan, SolveHooks } from './types.js';
 import { volumeLookup, volumeRequirements } from './volumetopology.js';
+import { allowedZones } from './zonefilter.js';
 
 interface QueuedPod {
   pod: Pod;
@@ -41,59 +43,6 @@ function compareForQueue(a: QueuedPod, b: QueuedPod): number {
   const bu = b.pod.metadata.uid ?? b.key;
   if (au !== bu) return au < bu ? -1 : 1;
   return a.index - b.index;
-}
-
-/** NodeClaims planned in this solve, visited fewest pods first (then oldest), kept in per-count buckets. */
-class ClaimOrder {
-  private readonly buckets = new Map<number, number[]>();
-  private counts: number[] = [];
-
-  add(claim: PlannedNodeClaim): void {
-    this.insert(claim.podKeys.length, claim.id);
-  }
-
-  /** Moves a claim from its previous pod count to the current one. */
-  bump(claim: PlannedNodeClaim): void {
-    const before = claim.podKeys.length - 1;
-    const bucket = this.buckets.get(before);
-    if (bucket !== undefined) {
-      const at = lowerBound(bucket, claim.id);
-      if (bucket[at] === claim.id) bucket.splice(at, 1);
-      if (bucket.length === 0) {
-        this.buckets.delete(before);
-        this.counts = this.counts.filter((c) => c !== before);
-      }
-    }
-    this.insert(claim.podKeys.length, claim.id);
-  }
-
-  private insert(count: number, id: number): void {
-    let bucket = this.buckets.get(count);
-    if (bucket === undefined) {
-      this.buckets.set(count, (bucket = []));
-      this.counts.splice(lowerBound(this.counts, count), 0, count);
-    }
-    bucket.splice(lowerBound(bucket, id), 0, id);
-  }
-
-  *ids(): Generator<number> {
-    for (const count of [...this.counts]) {
-      const bucket = this.buckets.get(count);
-      if (bucket === undefined) continue;
-      for (let i = 0; i < bucket.length; i++) yield bucket[i] ?? 0;
-    }
-  }
-}
-
-function lowerBound(sorted: number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] ?? 0) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export function solve(input: SchedulingInput, hooks: SolveHooks = {}): SchedulingPlan {
@@ -130,7 +79,7 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
   for (const nodePool of input.nodePools) {
     for (const name of Object.keys(nodePool.spec.limits ?? {})) if (name !== 'nodes') dims.add(name);
   }
-  const catalog = new CompiledCatalog(input.instanceTypes, dims);
+  const catalog = CompiledCatalog.cached(input.instanceTypes, dims);
   const d = dims.size;
 
   const allowUndefined = new Set<string>([...CORE_WELL_KNOWN_LABELS, ...catalog.labelKeys]);
@@ -140,6 +89,7 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
     topology,
     dims: d,
     dimNames: dims.names,
+    insufficient: dims.names.map((name) => `insufficient ${name}`),
     allowUndefined,
     minValuesPolicy: options.minValuesPolicy,
   };
@@ -206,20 +156,23 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
   });
   for (const template of templates) {
     // The domains a NodePool can provide: its own In values, and those of the instance types it may launch.
+    const domains = new Map<string, Set<string>>();
+    const add = (key: string, value: string): void => {
+      let values = domains.get(key);
+      if (values === undefined) domains.set(key, (values = new Set()));
+      values.add(value);
+    };
     for (const requirement of template.requirements.byKey.values()) {
-      if (requirement.operator() === 'In') {
-        for (const value of requirement.values) topology.addDomain(requirement.key, value, template.taints);
-      }
+      if (requirement.operator() === 'In') for (const value of requirement.values) add(requirement.key, value);
     }
     for (const t of template.typeIds) {
-      const merged = template.requirements.merge(catalog.requirements[t] ?? new Requirements());
-      for (const requirement of merged.byKey.values()) {
+      for (const [key, requirement] of catalog.requirements[t]?.byKey ?? []) {
         if (requirement.complement) continue;
-        for (const value of requirement.values) {
-          if (requirement.has(value)) topology.addDomain(requirement.key, value, template.taints);
-        }
+        const allowed = template.requirements.get(key);
+        for (const value of requirement.values) if (allowed === undefined || allowed.has(value)) add(key, value);
       }
     }
+    for (const [key, values] of domains) for (const value of values) topology.addDomain(key, value, template.taints);
   }
   const preferNoScheduleTaintsExist = templates.some((t) =>
     t.taints.some((taint) => taint.effect === 'PreferNoSchedule')
@@ -248,7 +201,7 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
 
   const existingStates = existing.map((e) => e.state);
   const claims: PlannedNodeClaim[] = [];
-  const order = new ClaimOrder();
+  const order = new ClaimIndex();
   let placeholders = 0;
 
   /** One attempt at placing a pod as it is now; the failure text lists why each NodePool refused it. */
@@ -260,14 +213,14 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
       node.commit(podClass, queued.key, ctx);
       return undefined;
     }
-    const blocked = podClass.topology.hostnameChecks.some(({ group, selfSelecting }) => group.full(selfSelecting));
-    for (const id of blocked ? [] : order.ids()) {
+    const blocked = podClass.topology.quickChecks.some(({ group, selfSelecting }) => group.full(selfSelecting));
+    for (const id of blocked ? [] : order.ids(allowedZones(podClass))) {
       const claim = claims[id];
       if (claim === undefined) continue;
       const admission = claim.canAdd(podClass, ctx);
       if (typeof admission === 'string') continue;
       claim.commit(podClass, queued.key, admission, ctx);
-      order.bump(claim);
+      order.update(claim);
       return undefined;
     }
     const errors: string[] = [];
@@ -297,7 +250,7 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
       }
       claim.commit(podClass, queued.key, admission, ctx);
       claims.push(claim);
-      order.add(claim);
+      order.update(claim);
       template.subtractMax(catalog, d, claim.options);
       return undefined;
     }

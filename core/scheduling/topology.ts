@@ -25,8 +25,8 @@ export interface ClassTopology {
   inverseOwned: TopologyGroup[];
   /** Inverse groups of other pods that select this pod. */
   selectingInverse: TopologyGroup[];
-  /** Hostname-keyed groups among owned and selecting-inverse, with whether the pod selects itself. */
-  hostnameChecks: { group: TopologyGroup; selfSelecting: boolean }[];
+  /** Owned and selecting-inverse groups, with whether the pod selects itself, for the quick pre-checks. */
+  quickChecks: { group: TopologyGroup; selfSelecting: boolean }[];
   /** Groups whose counts this pod contributes to, refreshed when groups are added. */
   countedBy: TopologyGroup[];
   countedByVersion: number;
@@ -250,7 +250,7 @@ export class Topology {
       owned: this.ownedGroupsFor(spec),
       inverseOwned: this.inverseGroupsFor(spec),
       selectingInverse: [],
-      hostnameChecks: [],
+      quickChecks: [],
       countedBy: [],
       countedByVersion: -1,
     };
@@ -261,13 +261,9 @@ export class Topology {
   /** Refreshes the inverse groups that select a class (inverse groups are all known once setup is over). */
   refreshSelectingInverse(spec: SchedulingSpec, topology: ClassTopology): void {
     topology.selectingInverse = this.inverse.filter((group) => group.selects(spec.namespace, spec.labels));
-    topology.hostnameChecks = [
-      ...topology.owned
-        .filter((group) => group.key === LABEL_HOSTNAME)
-        .map((group) => ({ group, selfSelecting: group.selects(spec.namespace, spec.labels) })),
-      ...topology.selectingInverse
-        .filter((group) => group.key === LABEL_HOSTNAME)
-        .map((group) => ({ group, selfSelecting: false })),
+    topology.quickChecks = [
+      ...topology.owned.map((group) => ({ group, selfSelecting: group.selects(spec.namespace, spec.labels) })),
+      ...topology.selectingInverse.map((group) => ({ group, selfSelecting: false })),
     ];
   }
 
@@ -299,7 +295,7 @@ export class Topology {
           nodeRequirements.get(group.key),
           this.providers.get(group.key)
         );
-        if (domains.isEmpty()) return { error: `unsatisfiable ${group.description}` };
+        if (domains.isEmpty()) return { error: group.unsatisfiable };
         result = (result ?? new Requirements()).with(domains);
       }
     }

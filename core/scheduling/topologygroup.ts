@@ -40,7 +40,12 @@ export class TopologyGroup {
     /** nodeTaintsPolicy=Honor: only domains some tolerated NodePool or node provides count towards the minimum. */
     readonly honorTaintsWith: Toleration[] | undefined,
     readonly description: string
-  ) {}
+  ) {
+    this.unsatisfiable = `unsatisfiable ${description}`;
+  }
+
+  /** Failure text, built once: rejections happen millions of times. */
+  readonly unsatisfiable: string;
 
   selects(namespace: string, labels: Record<string, string>): boolean {
     return (this.namespaces === null || this.namespaces.has(namespace)) && this.selector(labels);
@@ -62,19 +67,21 @@ export class TopologyGroup {
   }
 
   /**
-   * The hostname verdict without building requirements, for a node whose hostname is known: the cheap first
-   * check that lets a pod skip thousands of NodeClaims.
+   * A necessary condition for a node already narrowed to one domain of this key, decided without building any
+   * requirement: the cheap first check that lets a pod skip thousands of NodeClaims. `false` means the full
+   * check would refuse too; `true` leaves the decision to it.
    */
-  admitsHostname(hostname: string, selfSelecting: boolean): boolean {
-    const count = this.counts.get(hostname);
-    if (count === undefined) return false;
+  quickAdmits(domain: string, selfSelecting: boolean, podDomains: Requirement | undefined): boolean {
+    const count = this.counts.get(domain);
     switch (this.type) {
       case 'pod anti-affinity':
         return count === 0;
       case 'topology spread':
-        return (selfSelecting ? count + 1 : count) <= this.maxSkew;
+        if (this.key !== LABEL_HOSTNAME) return true;
+        return count !== undefined && (selfSelecting ? count + 1 : count) <= this.maxSkew;
       case 'pod affinity':
-        return count > 0 || this.nonZero === 0;
+        // Another domain already has a matching pod, so the pod must go there, not here.
+        return (count ?? 0) > 0 || this.nonZero === 0 || podDomains !== undefined;
     }
   }
 
@@ -84,7 +91,8 @@ export class TopologyGroup {
    */
   full(selfSelecting: boolean): boolean {
     if (this.zeroDomains > 0) return false;
-    return this.type === 'pod anti-affinity' || (this.type === 'topology spread' && selfSelecting && this.maxSkew <= 1);
+    if (this.type === 'pod anti-affinity') return true;
+    return this.type === 'topology spread' && this.key === LABEL_HOSTNAME && selfSelecting && this.maxSkew <= 1;
   }
 
   register(domain: string): void {
@@ -154,6 +162,33 @@ export class TopologyGroup {
       }
     }
     return best === undefined ? Requirement.doesNotExist(this.key) : Requirement.in(this.key, [best]);
+  }
+
+  /**
+   * Every domain a node already narrowed to a single domain could be in and still take the pod, or undefined
+   * when any domain might do. Used to visit only NodeClaims in those zones.
+   */
+  admissibleDomains(selfSelecting: boolean, podDomains: Requirement | undefined): Set<string> | undefined {
+    const result = new Set<string>();
+    switch (this.type) {
+      case 'pod anti-affinity':
+        for (const [domain, count] of this.counts) if (count === 0) result.add(domain);
+        return result;
+      case 'pod affinity':
+        if (this.nonZero === 0) return undefined;
+        for (const [domain, count] of this.counts) {
+          if (count > 0 && (podDomains === undefined || podDomains.has(domain))) result.add(domain);
+        }
+        return result.size === 0 ? undefined : result;
+      case 'topology spread': {
+        if (this.honorTaintsWith !== undefined) return undefined;
+        const min = this.domainMinCount(podDomains, undefined);
+        for (const [domain, count] of this.counts) {
+          if ((selfSelecting ? count + 1 : count) - min <= this.maxSkew) result.add(domain);
+        }
+        return result;
+      }
+    }
   }
 
   private domainMinCount(
