@@ -61,8 +61,35 @@ describe('Quantity', () => {
     ['20Gi', '20Gi'],
     ['1000Gi', '1000Gi'],
     ['16Ei', '9223372036854775807'],
-  ])('should parse %s and print %s', (input, canonical) => {
-    expect(Quantity.parse(input).toString()).toBe(canonical);
+  ])('should parse %s into the canonical form %s', (input, canonical) => {
+    expect(Quantity.parse(input).canonical()).toBe(canonical);
+  });
+
+  // apimachinery keeps the input as the string form when its int64 fast path finds it canonical-looking; the
+  // apiserver then returns it unchanged. Other inputs print canonically.
+  it.each([
+    ['1.', '1.'],
+    ['+1', '+1'],
+    ['01', '01'],
+    ['1E3', '1E3'],
+    ['1.G', '1.G'],
+    ['100.035k', '100.035k'],
+    ['1.500', '1.500'],
+    ['1025Ki', '1025Ki'],
+    ['1024Ki', '1Mi'],
+    ['1000', '1k'],
+    ['1.5', '1500m'],
+    ['0.5', '500m'],
+    ['1e-10', '1e-9'],
+    ['1.5Gi', '1536Mi'],
+  ])('should print %s as apimachinery String() does: %s', (input, printed) => {
+    expect(Quantity.parse(input).toString()).toBe(printed);
+  });
+
+  it('should print arithmetic results canonically, never an echoed input', () => {
+    expect(Quantity.parse('+1').add(Quantity.ZERO).toString()).toBe('1');
+    expect(Quantity.parse('1.').roundUp(-3).toString()).toBe('1.');
+    expect(Quantity.parse('1.000000001').roundUp(-3).toString()).toBe('1001m');
   });
 
   it('should remember the format of its input', () => {
@@ -119,6 +146,15 @@ describe('Quantity', () => {
     expect(Quantity.parse('11Mi').mul(110).add(Quantity.parse('255Mi')).toString()).toBe('1465Mi');
   });
 
+  it('should round up to a scale away from zero, as core objects store milli-rounded ResourceLists', () => {
+    expect(Quantity.parse('0.30000000000000004').roundUp(-3).toString()).toBe('301m');
+    expect(Quantity.parse('1n').roundUp(-3).toString()).toBe('1m');
+    expect(Quantity.parse('-1500m').roundUp(0).toString()).toBe('-2');
+    expect(Quantity.parse('1.5Gi').roundUp(-3).toString()).toBe('1536Mi');
+    expect(Quantity.parse('2500').roundUp(3).toString()).toBe('3k');
+    expect(Quantity.parse('7n').roundUp(-9).toString()).toBe('7n');
+  });
+
   it('should compare by amount across formats', () => {
     expect(Quantity.parse('1Ki').cmp(Quantity.parse('1024'))).toBe(0);
     expect(Quantity.parse('1k').cmp(Quantity.parse('1Ki'))).toBe(-1);
@@ -147,9 +183,10 @@ describe('Quantity', () => {
       fc.assert(
         fc.property(arbQuantityText, (text) => {
           const quantity = Quantity.parse(text);
-          const again = Quantity.parse(quantity.toString());
+          const again = Quantity.parse(quantity.canonical());
           expect(again.nanos).toBe(quantity.nanos);
-          expect(again.toString()).toBe(quantity.toString());
+          expect(again.canonical()).toBe(quantity.canonical());
+          expect(again.toString()).toBe(quantity.canonical());
         })
       );
     });
@@ -157,7 +194,7 @@ describe('Quantity', () => {
     it('should never print a fraction or an exponent outside multiples of three', () => {
       fc.assert(
         fc.property(arbQuantityText, (text) => {
-          expect(Quantity.parse(text).toString()).toMatch(/^-?[0-9]+(|[numkMGTPE]|[KMGTPE]i|e-?[0-9]*[0369])$/);
+          expect(Quantity.parse(text).canonical()).toMatch(/^-?[0-9]+(|[numkMGTPE]|[KMGTPE]i|e-?[0-9]*[0369])$/);
         })
       );
     });

@@ -38,6 +38,42 @@ function divideAwayFromZero(numerator: bigint, denominator: bigint): bigint {
   return quotient * denominator === numerator ? quotient : quotient + (numerator < 0n ? -1n : 1n);
 }
 
+interface Echo {
+  readonly text: string;
+  /** apimachinery's internal scale (power of ten) of the parsed amount; `roundUp` to a finer scale keeps the echo. */
+  readonly scale: number;
+}
+
+const MAX_INT64_DIGITS = 18; // apimachinery's maxInt64Factors
+
+/**
+ * When apimachinery's ParseQuantity takes its int64 fast path and finds the input already canonical-looking, it keeps
+ * the input string verbatim as the Quantity's string form. This reproduces that decision (quantity.go, ParseQuantity).
+ */
+function echoedInput(
+  text: string,
+  whole: string,
+  fraction: string,
+  format: QuantityFormat,
+  decimalExponent: number,
+  binaryExponent: number
+): Echo | undefined {
+  if (text === '0') return { text, scale: 0 };
+  const num = whole.replace(/^0+/, '') || '0';
+  const shifted = `${num}${fraction}`;
+  if (format === 'BinarySI' || binaryExponent > 0) {
+    if (fraction.length > 0) return undefined;
+    const precision = 15 - num.length - Math.trunc((binaryExponent * 3) / 10) - 1;
+    const value = BigInt(shifted);
+    if (precision < 0 || value * 2n ** BigInt(binaryExponent) > MAX_INT64) return undefined;
+    return (value & 7n) !== 0n ? { text, scale: 0 } : undefined;
+  }
+  const scale = decimalExponent - fraction.length;
+  if (MAX_INT64_DIGITS - shifted.length < 0 || scale < -NANO_EXPONENT || BigInt(shifted) > MAX_INT64) return undefined;
+  const canonicalLooking = scale % 3 === 0 && !shifted.endsWith('000') && !shifted.startsWith('0');
+  return canonicalLooking ? { text, scale } : undefined;
+}
+
 /**
  * A Kubernetes resource quantity (`k8s.io/apimachinery/pkg/api/resource.Quantity`), exact to the nano unit.
  *
@@ -50,10 +86,13 @@ export class Quantity {
   /** The amount in units of 10^-9. */
   readonly nanos: bigint;
   readonly format: QuantityFormat;
+  /** The input text, when apimachinery would keep it as the string form (see `echoedInput`). */
+  private readonly echo: Echo | undefined;
 
-  private constructor(nanos: bigint, format: QuantityFormat) {
+  private constructor(nanos: bigint, format: QuantityFormat, echo?: Echo) {
     this.nanos = nanos;
     this.format = format;
+    this.echo = echo;
   }
 
   static readonly ZERO = new Quantity(0n, 'DecimalSI');
@@ -94,7 +133,8 @@ export class Quantity {
     }
     if (format === 'BinarySI' && magnitude > MAX_INT64 * NANOS_PER_UNIT) magnitude = MAX_INT64 * NANOS_PER_UNIT;
     if (format === 'BinarySI' && magnitude > 0n && magnitude < NANOS_PER_UNIT) format = 'DecimalSI';
-    return new Quantity(sign === '-' ? -magnitude : magnitude, format);
+    const echo = echoedInput(text, whole, fraction, format, decimalExponent, binaryExponent);
+    return new Quantity(sign === '-' ? -magnitude : magnitude, format, echo);
   }
 
   /** Like `parse`, but undefined instead of an error. */
@@ -158,6 +198,19 @@ export class Quantity {
     return this.nanos === 0n ? other.format : this.format;
   }
 
+  /**
+   * This quantity rounded away from zero to a multiple of 10^scale (apimachinery's `RoundUp`; scale -3 is milli).
+   * Core Kubernetes objects store ResourceLists rounded to milli (`SetDefaults_ResourceList`), so a request written
+   * as `0.30000000000000004` reads back from the apiserver as `301m`: compare with `roundUp(-3)` of the input.
+   */
+  roundUp(scale: number): Quantity {
+    if (!Number.isInteger(scale) || scale < -NANO_EXPONENT) return this;
+    // apimachinery keeps the remembered string when the amount is already at that scale or coarser.
+    if (this.echo !== undefined && this.echo.scale >= scale) return this;
+    const step = 10n ** BigInt(scale + NANO_EXPONENT);
+    return new Quantity(divideAwayFromZero(this.nanos, step) * step, this.format);
+  }
+
   /** -1, 0 or 1 as this is less than, equal to or greater than `other`. */
   cmp(other: Quantity): -1 | 0 | 1 {
     return this.nanos < other.nanos ? -1 : this.nanos > other.nanos ? 1 : 0;
@@ -190,8 +243,17 @@ export class Quantity {
     return Number(this.nanos) / 1e9;
   }
 
-  /** Kubernetes' canonical string. */
+  /**
+   * The string apimachinery's `Quantity.String()` gives: the canonical form, except that a parsed input already
+   * "in canonical shape" is echoed as written (so `+1`, `01`, `1.` and `1E3` come back unchanged, as the apiserver
+   * returns them). Use `canonical()` for the normalised form regardless of input.
+   */
   toString(): string {
+    return this.echo?.text ?? this.canonical();
+  }
+
+  /** Kubernetes' canonical form (`CanonicalizeBytes`): no fraction, largest exponent that loses no precision. */
+  canonical(): string {
     if (this.nanos === 0n) return '0';
     const sign = this.nanos < 0n ? '-' : '';
     const magnitude = abs(this.nanos);

@@ -5,6 +5,7 @@ import { request } from 'node:https';
 
 import { renderCrds } from '../../apis/crds/generate.js';
 import { safeParseKarpenterObject } from '../../apis/index.js';
+import { Quantity } from '../../core/resources/index.js';
 import { convertProvisioner } from '../../cli/convert.js';
 import { loadEndpoints, requirePart } from '../../testbed/endpoints.js';
 import type { KubernetesEndpoints } from '../../testbed/kubernetes.js';
@@ -311,6 +312,49 @@ describe('Karpenter v1 APIs on the real kube-apiserver', () => {
         status: 201,
         message: undefined,
       });
+    }
+  });
+});
+
+describe('resource quantities against apimachinery', () => {
+  // The apiserver parses built-in Quantity fields with apimachinery and answers in canonical form, so a dry-run
+  // ResourceQuota is an oracle for core/resources: same verdict, same canonical string, for generated inputs.
+  // Core ResourceLists are rounded up to milli on the way in (SetDefaults_ResourceList), hence roundUp(-3).
+  it('should parse and canonicalise quantities exactly as the apiserver does', async () => {
+    const quantity = fc
+      .tuple(
+        fc.constantFrom('', '+', '0', '00'),
+        fc.bigInt({ min: 0n, max: 10n ** 13n }),
+        fc.option(fc.stringMatching(/^[0-9]{0,11}$/), { nil: undefined }),
+        fc.constantFrom('', 'n', 'u', 'm', 'k', 'M', 'G', 'T', 'P', 'Ki', 'Mi', 'Gi', 'Ti', 'e3', 'e-4', 'E2', 'e0')
+      )
+      .map(
+        ([sign, whole, fraction, suffix]) => `${sign}${whole}${fraction === undefined ? '' : `.${fraction}`}${suffix}`
+      );
+    const oddities = [
+      '0.9Gi',
+      '1.5Gi',
+      '0.30000000000000004',
+      '0.000000000001Ki',
+      '1e-10',
+      '1024Ki',
+      '.5',
+      '1.',
+      '0',
+      '0.0',
+    ];
+    const inputs = [...oddities, ...fc.sample(quantity, { numRuns: 120, seed: 20261127 })];
+    for (const input of inputs) {
+      const response = await call('POST', '/api/v1/namespaces/default/resourcequotas?dryRun=All', {
+        apiVersion: 'v1',
+        kind: 'ResourceQuota',
+        metadata: { name: 'quantity-oracle' },
+        spec: { hard: { cpu: input } },
+      });
+      const apiserver =
+        response.status === 201 ? (response.body['spec'] as { hard: { cpu: string } }).hard.cpu : undefined;
+      const ours = Quantity.tryParse(input)?.roundUp(-3).toString();
+      expect({ input, canonical: ours }).toEqual({ input, canonical: apiserver });
     }
   });
 });
