@@ -188,6 +188,39 @@ export class CompiledCatalog {
     return sorted;
   }
 
+  private readonly offeringFiltered = new WeakMap<Int32Array, Map<Uint8Array, Int32Array>>();
+  private readonly requirementFiltered = new Map<string, Int32Array>();
+
+  /**
+   * The options with an allowed offering and, when `requirements` is given, compatible with them. Results are
+   * interned (the same input gives the same array object), so NodeClaims share option lists and the per-list
+   * price sorting is done once.
+   */
+  filterOptions(options: Int32Array, allowed: Uint8Array, requirements: Requirements | undefined): Int32Array {
+    if (requirements === undefined) {
+      let byMask = this.offeringFiltered.get(options);
+      if (byMask === undefined) this.offeringFiltered.set(options, (byMask = new Map()));
+      let filtered = byMask.get(allowed);
+      if (filtered === undefined) {
+        filtered = options.filter((t) => this.hasAllowedOffering(t, allowed));
+        if (filtered.length === options.length) filtered = options;
+        byMask.set(allowed, filtered);
+      }
+      return filtered;
+    }
+    const filtered = options.filter(
+      (t) => this.requirements[t]?.intersectsError(requirements) === undefined && this.hasAllowedOffering(t, allowed)
+    );
+    if (filtered.length === options.length) return options;
+    const key = filtered.join(',');
+    const interned = this.requirementFiltered.get(key);
+    if (interned !== undefined) return interned;
+    // Bounded: the catalogue outlives solves.
+    if (this.requirementFiltered.size > 4096) this.requirementFiltered.clear();
+    this.requirementFiltered.set(key, filtered);
+    return filtered;
+  }
+
   private computeAllowedCombos(requirements: Requirements): Uint8Array {
     const zone = requirements.get(LABEL_ZONE);
     const capacityType = requirements.get(LABEL_CAPACITY_TYPE);

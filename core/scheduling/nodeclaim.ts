@@ -111,7 +111,6 @@ export class PlannedNodeClaim {
     const requests = podClass.requests;
     for (let k = 0; k < requests.length; k++) this.requests[k] = (this.requests[k] ?? 0) + (requests[k] ?? 0);
     this.requirements = admission.requirements;
-    if (this.options !== admission.options) this.fitHint = admission.options.length - 1;
     this.options = admission.options;
     this.headroom = admission.headroom;
     this.allowedCombos = admission.allowedCombos;
@@ -137,15 +136,20 @@ export function conflicts(used: ReadonlySet<string>, port: string): boolean {
   return false;
 }
 
-/** Index into the claim's options of a type that holds `total`, trying the last one that fitted first; -1 if none. */
-function firstFitting(claim: PlannedNodeClaim, total: Float64Array, effective: Float64Array, d: number): number {
-  const options = claim.options;
+/** Index of an option that holds `total`, trying `hint` (the last one that fitted) first; -1 if none. */
+function firstFitting(
+  options: Int32Array,
+  hint: number,
+  total: Float64Array,
+  effective: Float64Array,
+  d: number
+): number {
   const fits = (i: number): boolean => {
     const base = (options[i] ?? 0) * d;
     for (let k = 0; k < d; k++) if ((total[k] ?? 0) > (effective[base + k] ?? 0)) return false;
     return true;
   };
-  if (claim.fitHint < options.length && fits(claim.fitHint)) return claim.fitHint;
+  if (hint >= 0 && hint < options.length && fits(hint)) return hint;
   for (let i = options.length - 1; i >= 0; i--) if (fits(i)) return i;
   return -1;
 }
@@ -177,9 +181,11 @@ function computeHeadroom(
 }
 
 /**
- * Keeps the options that are compatible with the new requirements, have an allowed offering and fit every pod so
- * far plus this one plus DaemonSet overhead. Requirement and offering checks run only when the requirements
- * changed; the common case is a pure resource scan over typed arrays.
+ * Keeps the options compatible with the new requirements and with an allowed offering, and admits the pod when
+ * one of them holds every pod so far plus this one plus DaemonSet overhead. Requirement filtering runs only when
+ * the requirements changed and yields shared, interned option lists; options that merely stopped fitting are
+ * pruned when the plan is built. minValues and DaemonSet host ports need the exact fitting set, so those cases
+ * filter by fit too.
  */
 function filterInstanceTypes(
   claim: PlannedNodeClaim,
@@ -191,9 +197,10 @@ function filterInstanceTypes(
   const effective = claim.template.effective;
   const requirementsChanged = requirements !== claim.requirements;
   const allowedCombos = requirementsChanged ? catalog.allowedCombos(requirements) : claim.allowedCombos;
-  // Zone and capacity type are checked through offerings; keys no instance type defines cannot exclude a type.
-  let typeRequirementsChanged = false;
+  let options = claim.options;
   if (requirementsChanged) {
+    // Zone and capacity type are checked through offerings; keys no instance type defines cannot exclude a type.
+    let typeRequirementsChanged = false;
     for (const [key, requirement] of requirements.byKey) {
       if (claim.requirements.get(key) === requirement || key === LABEL_ZONE || key === LABEL_CAPACITY_TYPE) continue;
       if (catalog.labelKeys.has(key)) {
@@ -201,33 +208,28 @@ function filterInstanceTypes(
         break;
       }
     }
+    options = catalog.filterOptions(options, allowedCombos, typeRequirementsChanged ? requirements : undefined);
+    if (options.length === 0) {
+      return `no instance type satisfied the requirements with an available offering (${claim.options.length} options)`;
+    }
   }
-  const total = new Float64Array(d);
+  const total = scratch(d);
   for (let k = 0; k < d; k++) total[k] = (claim.requests[k] ?? 0) + (podClass.requests[k] ?? 0);
-  if (!requirementsChanged && claim.template.minValuesKeys.length === 0 && podClass.spec.hostPorts.length === 0) {
-    // Nothing but resources changed: the pod is admitted when one option still holds everything. Options that no
-    // longer fit are pruned later (on the next requirement change or when the plan is built), so a typical add costs
-    // one fit check instead of a scan of every option. The headroom stays an upper bound.
-    const fitting = firstFitting(claim, total, effective, d);
+  const exact = claim.template.minValuesKeys.length > 0 || podClass.spec.hostPorts.length > 0;
+  if (!exact) {
+    const hint = options === claim.options ? claim.fitHint : options.length - 1;
+    const fitting = firstFitting(options, hint, total, effective, d);
     if (fitting < 0) return 'no instance type has enough resources for all pods';
     claim.fitHint = fitting;
+    // Still an upper bound on what any remaining option can take.
     const headroom = new Float64Array(d);
     for (let k = 0; k < d; k++) headroom[k] = (claim.headroom[k] ?? 0) - (podClass.requests[k] ?? 0);
-    return { requirements, options: claim.options, headroom, allowedCombos, relaxedMinValues: false };
+    return { requirements, options, headroom, allowedCombos, relaxedMinValues: false };
   }
   const kept: number[] = [];
   const headroom = new Float64Array(d).fill(-Infinity);
-  let compatible = 0;
-  let withOffering = 0;
-  const options = claim.options;
   for (let i = 0; i < options.length; i++) {
     const t = options[i] ?? 0;
-    if (requirementsChanged) {
-      if (typeRequirementsChanged && catalog.requirements[t]?.intersectsError(requirements) !== undefined) continue;
-      compatible++;
-      if (!catalog.hasAllowedOffering(t, allowedCombos)) continue;
-      withOffering++;
-    }
     const base = t * d;
     let fits = true;
     for (let k = 0; k < d; k++) {
@@ -238,8 +240,8 @@ function filterInstanceTypes(
     }
     if (!fits) continue;
     if (podClass.spec.hostPorts.length > 0) {
-      const daemonPorts = claim.template.daemonHostPorts[t] ?? [];
-      if (podClass.spec.hostPorts.some((port) => conflicts(new Set(daemonPorts), port))) continue;
+      const daemonPorts = new Set(claim.template.daemonHostPorts[t] ?? []);
+      if (podClass.spec.hostPorts.some((port) => conflicts(daemonPorts, port))) continue;
     }
     kept.push(t);
     for (let k = 0; k < d; k++) {
@@ -247,10 +249,7 @@ function filterInstanceTypes(
       if (free > (headroom[k] ?? 0)) headroom[k] = free;
     }
   }
-  if (kept.length === 0) {
-    if (!requirementsChanged) return 'no instance type has enough resources for all pods';
-    return `no instance type satisfied resources and requirements (${options.length} options, ${compatible} compatible, ${withOffering} with an offering, 0 fit)`;
-  }
+  if (kept.length === 0) return 'no instance type has enough resources for all pods';
   let relaxedMinValues = false;
   for (const key of claim.template.minValuesKeys) {
     const requirement = requirements.get(key);
@@ -269,12 +268,19 @@ function filterInstanceTypes(
       relaxedMinValues = true;
     }
   }
-  const unchanged = kept.length === options.length;
   return {
     requirements,
-    options: unchanged ? options : Int32Array.from(kept),
+    options: kept.length === options.length ? options : Int32Array.from(kept),
     headroom,
     allowedCombos,
     relaxedMinValues,
   };
+}
+
+let scratchBuffer = new Float64Array(8);
+
+/** A reusable buffer for per-attempt sums: the reject path must not allocate. */
+function scratch(d: number): Float64Array {
+  if (scratchBuffer.length < d) scratchBuffer = new Float64Array(d * 2);
+  return scratchBuffer;
 }
