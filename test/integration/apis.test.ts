@@ -9,7 +9,14 @@ import { Quantity } from '../../core/resources/index.js';
 import { convertProvisioner } from '../../cli/convert.js';
 import { loadEndpoints, requirePart } from '../../testbed/endpoints.js';
 import type { KubernetesEndpoints } from '../../testbed/kubernetes.js';
-import { loadInvalidFixtures, loadKarpenterExamples, loadYamlObjects, namesField, SEED_DIR } from '../fixtures/load.js';
+import {
+  loadInvalidFixtures,
+  loadKarpenterExamples,
+  loadYamlObjects,
+  namesField,
+  SEED_DIR,
+  V1ALPHA5_DIR,
+} from '../fixtures/load.js';
 
 // Raw HTTPS rather than @kubernetes/client-node: the generic object API cannot ask for fieldValidation=Strict, and
 // unknown fields must be rejected (as `kubectl apply --validate=strict` does), not silently pruned.
@@ -302,11 +309,14 @@ describe('Karpenter v1 APIs on the real kube-apiserver', () => {
     expect(String(update.body['message'])).toContain("changing from 'instanceProfile' to 'role' is not supported");
   });
 
-  it('should apply what convert writes for the seed Provisioner and karpenter ConfigMap', async () => {
+  it('should apply what convert writes for the seed and for a Provisioner using every field', async () => {
     const [provisioner] = loadYamlObjects(readFileSync(`${SEED_DIR}/provisioner.yaml`, 'utf8'));
     const [configMap] = loadYamlObjects(readFileSync(`${SEED_DIR}/karpenter-global-settings.yaml`, 'utf8'));
-    const result = convertProvisioner(provisioner, configMap);
-    for (const object of [result.ec2NodeClass, result.nodePool]) {
+    const [rich] = loadYamlObjects(readFileSync(`${V1ALPHA5_DIR}/provisioner-all-fields.yaml`, 'utf8'));
+    const [flat] = loadYamlObjects(readFileSync(`${V1ALPHA5_DIR}/karpenter-global-settings-flat.yaml`, 'utf8'));
+    const seed = convertProvisioner(provisioner, configMap);
+    const everyField = convertProvisioner(rich, flat);
+    for (const object of [seed.ec2NodeClass, seed.nodePool, everyField.ec2NodeClass, everyField.nodePool]) {
       const response = await createForReal(named(object, uniqueName(String(object['kind']))));
       expect({ status: response.status, message: response.body['message'] }).toEqual({
         status: 201,
