@@ -1,0 +1,88 @@
+import { describe, expect, it } from '@jest/globals';
+import type { InstanceType, Offering } from '../../core/cloudprovider/index.js';
+import { filterUnwantedSpot, MAX_OVERRIDES, planLaunch, selectCapacityType, candidates } from './fleet.js';
+
+const offering = (zone: string, capacityType: Offering['capacityType'], price: number, available = true): Offering => ({
+  zone,
+  capacityType,
+  price,
+  available,
+});
+
+const type = (name: string, offerings: Offering[], arch = 'amd64'): InstanceType => ({
+  name,
+  requirements: [
+    { key: 'node.kubernetes.io/instance-type', operator: 'In', values: [name] },
+    { key: 'kubernetes.io/arch', operator: 'In', values: [arch] },
+    { key: 'topology.kubernetes.io/zone', operator: 'In', values: [...new Set(offerings.map((o) => o.zone))] },
+    { key: 'karpenter.sh/capacity-type', operator: 'In', values: [...new Set(offerings.map((o) => o.capacityType))] },
+  ],
+  capacity: { cpu: 2000 },
+  overhead: { kubeReserved: {}, systemReserved: {}, evictionThreshold: {} },
+  offerings,
+});
+
+const zones = new Set(['a', 'b']);
+const pool = { key: 'karpenter.sh/nodepool', operator: 'In' as const, values: ['default'] };
+
+describe('launch planning', () => {
+  it('should prefer spot over on-demand when both are allowed and offered (Karpenter precedence)', () => {
+    const plan = planLaunch(
+      [pool],
+      [type('m5.large', [offering('a', 'on-demand', 0.1), offering('a', 'spot', 0.04)])],
+      zones
+    );
+    expect(plan?.capacityType).toBe('spot');
+  });
+
+  it('should fall back to on-demand when every spot offering is unavailable', () => {
+    const plan = planLaunch(
+      [pool],
+      [type('m5.large', [offering('a', 'on-demand', 0.1), offering('a', 'spot', 0.04, false)])],
+      zones
+    );
+    expect(plan).toMatchObject({ capacityType: 'on-demand', choices: [{ offering: { capacityType: 'on-demand' } }] });
+  });
+
+  it('should honour the nodeclaim requirements on capacity type, zone and architecture', () => {
+    const types = [
+      type('m5.large', [offering('a', 'spot', 0.04), offering('b', 'on-demand', 0.1)]),
+      type('m6g.large', [offering('b', 'on-demand', 0.08)], 'arm64'),
+    ];
+    const plan = planLaunch(
+      [
+        pool,
+        { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+        { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
+      ],
+      types,
+      zones
+    );
+    expect(plan?.choices.map((c) => `${c.instanceType.name}/${c.offering.zone}`)).toEqual(['m5.large/b']);
+  });
+
+  it('should skip zones without a subnet of the node class', () => {
+    expect(candidates([pool], [type('m5.large', [offering('c', 'on-demand', 0.1)])], zones)).toEqual([]);
+    expect(planLaunch([pool], [type('m5.large', [offering('c', 'on-demand', 0.1)])], zones)).toBeUndefined();
+  });
+
+  it('should order overrides cheapest first and cap them at 60', () => {
+    const types = Array.from({ length: 50 }, (_, i) =>
+      type(`t${i}.large`, [offering('a', 'on-demand', 1 + (i % 7)), offering('b', 'on-demand', 2 + (i % 5))])
+    );
+    const plan = planLaunch([pool], types, zones)!;
+    expect(plan.choices).toHaveLength(MAX_OVERRIDES);
+    const prices = plan.choices.map((c) => c.offering.price);
+    expect(prices).toEqual([...prices].sort((x, y) => x - y));
+  });
+
+  it('should drop spot offerings dearer than the cheapest on-demand one', () => {
+    const cheap = type('c5.large', [offering('a', 'on-demand', 0.08)]);
+    const pricey = type('x1.large', [offering('a', 'spot', 0.5)]);
+    const fine = type('m5.large', [offering('a', 'spot', 0.03)]);
+    const all = candidates([pool], [cheap, pricey, fine], zones);
+    const spot = all.filter((c) => c.offering.capacityType === 'spot');
+    expect(filterUnwantedSpot(spot, all).map((c) => c.instanceType.name)).toEqual(['m5.large']);
+    expect(selectCapacityType(all)).toBe('spot');
+  });
+});
