@@ -88,7 +88,9 @@ export class Requirement {
         values = new Set([...values].filter((value) => withinBounds(value, greaterThan, lessThan)));
       }
     } else {
-      values = new Set([...values].filter((value) => withinBounds(value, greaterThan, lessThan)));
+      if (greaterThan !== undefined || lessThan !== undefined) {
+        values = new Set([...values].filter((value) => withinBounds(value, greaterThan, lessThan)));
+      }
       greaterThan = undefined;
       lessThan = undefined;
     }
@@ -199,15 +201,19 @@ export class Requirement {
    */
   intersection(other: Requirement): Requirement {
     const complement = this.complement && other.complement;
-    let values: Set<string>;
+    const values = new Set<string>();
     if (this.complement && other.complement) {
-      values = new Set([...this.valueSet, ...other.valueSet]);
+      for (const value of this.valueSet) values.add(value);
+      for (const value of other.valueSet) values.add(value);
     } else if (this.complement) {
-      values = new Set([...other.valueSet].filter((value) => !this.valueSet.has(value)));
+      for (const value of other.valueSet) if (!this.valueSet.has(value)) values.add(value);
     } else if (other.complement) {
-      values = new Set([...this.valueSet].filter((value) => !other.valueSet.has(value)));
+      for (const value of this.valueSet) if (!other.valueSet.has(value)) values.add(value);
     } else {
-      values = new Set([...this.valueSet].filter((value) => other.valueSet.has(value)));
+      // Iterate the smaller set: NodeClaims carry up to 600 instance types, pods usually one.
+      const [small, large] =
+        this.valueSet.size <= other.valueSet.size ? [this.valueSet, other.valueSet] : [other.valueSet, this.valueSet];
+      for (const value of small) if (large.has(value)) values.add(value);
     }
     return new Requirement({
       key: this.key,
