@@ -69,7 +69,9 @@ export class PlannedNodeClaim {
     this.options = options;
     this.requests = new Float64Array(ctx.dims);
     this.allowedCombos = template.allowedCombos;
-    this.headroom = computeHeadroom(template.effective, options, this.requests, ctx.dims);
+    this.headroom = template.emptyHeadroom(options, () =>
+      computeHeadroom(template.effective, options, this.requests, ctx.dims)
+    );
   }
 
   /** Whether the pod could join; returns the commit data or why not. */

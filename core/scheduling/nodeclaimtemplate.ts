@@ -120,6 +120,15 @@ export class NodeClaimTemplate {
     }
   }
 
+  private readonly headrooms = new WeakMap<Int32Array, Float64Array>();
+
+  /** Headroom of an empty NodeClaim over these options; shared, never mutated. */
+  emptyHeadroom(options: Int32Array, compute: () => Float64Array): Float64Array {
+    let headroom = this.headrooms.get(options);
+    if (headroom === undefined) this.headrooms.set(options, (headroom = compute()));
+    return headroom;
+  }
+
   /** Types whose capacity still fits in the remaining limits (Karpenter `filterByRemainingResources`). */
   typesWithinLimits(catalog: CompiledCatalog, d: number): Int32Array {
     if (this.limited.length === 0) return this.typeIds;
@@ -136,12 +145,22 @@ export class NodeClaimTemplate {
   }
 
   /** After a NodeClaim is planned: subtract the largest capacity among its options (pessimistic, like Karpenter). */
-  subtractMax(catalog: CompiledCatalog, d: number, options: ArrayLike<number>): void {
+  subtractMax(catalog: CompiledCatalog, d: number, options: Int32Array): void {
     this.remainingNodes -= 1;
-    for (const k of this.limited) {
-      let max = 0;
-      for (let i = 0; i < options.length; i++) max = Math.max(max, catalog.capacity[(options[i] ?? 0) * d + k] ?? 0);
-      this.remaining[k] = (this.remaining[k] ?? Infinity) - max;
+    if (this.limited.length === 0) return;
+    let largest = this.largestByOptions.get(options);
+    if (largest === undefined) {
+      largest = this.limited.map((k) => {
+        let max = 0;
+        for (let i = 0; i < options.length; i++) max = Math.max(max, catalog.capacity[(options[i] ?? 0) * d + k] ?? 0);
+        return max;
+      });
+      this.largestByOptions.set(options, largest);
     }
+    this.limited.forEach((k, i) => {
+      this.remaining[k] = (this.remaining[k] ?? Infinity) - (largest[i] ?? 0);
+    });
   }
+
+  private readonly largestByOptions = new WeakMap<Int32Array, number[]>();
 }

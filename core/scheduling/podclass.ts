@@ -41,8 +41,7 @@ export class PodClasses {
     private readonly topology: Topology
   ) {}
 
-  classFor(spec: SchedulingSpec): PodClass {
-    const key = JSON.stringify(spec);
+  classFor(spec: SchedulingSpec, key: string = JSON.stringify(spec)): PodClass {
     const existing = this.byKey.get(key);
     if (existing !== undefined) return existing;
     const created = this.compile(key, spec);

@@ -20,7 +20,7 @@ import { podKey, relax, schedulingSpec, withoutPreferences, type SchedulingSpec 
 import { canonicalResources } from './quantity.js';
 import { Requirements } from './requirements.js';
 import { Topology } from './topology.js';
-import type { Pod, SchedulingInput, SchedulingPlan, SolveHooks } from './types.js';
+import type { NodeSelectorRequirement, Pod, SchedulingInput, SchedulingPlan, SolveHooks } from './types.js';
 import { volumeLookup, volumeRequirements } from './volumetopology.js';
 import { allowedZones } from './zonefilter.js';
 
@@ -45,6 +45,29 @@ function compareForQueue(a: QueuedPod, b: QueuedPod): number {
   return a.index - b.index;
 }
 
+const specs = new WeakMap<Pod, { ignorePreferences: boolean; spec: SchedulingSpec; key: string }>();
+
+/**
+ * A pod's scheduling spec and class key, memoised per pod object: pods are treated as immutable values (an
+ * informer replaces the object on every change), and re-solving the same pending pods is the provisioning loop's
+ * common case. Pods with volumes are not memoised because their spec depends on the PVCs given alongside.
+ */
+function cachedSpec(
+  pod: Pod,
+  volumeRequirements: NodeSelectorRequirement[],
+  ignorePreferences: boolean
+): { spec: SchedulingSpec; key: string } {
+  const cached = specs.get(pod);
+  if (cached !== undefined && cached.ignorePreferences === ignorePreferences) return cached;
+  let spec = schedulingSpec(pod, volumeRequirements);
+  if (ignorePreferences) spec = withoutPreferences(spec);
+  const entry = { ignorePreferences, spec, key: JSON.stringify(spec) };
+  if (volumeRequirements.length === 0 && (pod.spec.volumes ?? []).every((v) => v.persistentVolumeClaim === undefined)) {
+    specs.set(pod, entry);
+  }
+  return entry;
+}
+
 export function solve(input: SchedulingInput, hooks: SolveHooks = {}): SchedulingPlan {
   const options = {
     preferencePolicy: input.options?.preferencePolicy ?? 'Respect',
@@ -56,7 +79,7 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
 
   // Specs first: every resource name must be known before vectors are built.
   const dims = new ResourceDimensions();
-  const pending: { pod: Pod; key: string; spec: SchedulingSpec; index: number }[] = [];
+  const pending: { pod: Pod; key: string; spec: SchedulingSpec; classKey: string; index: number }[] = [];
   input.pods.forEach((pod, index) => {
     const key = podKey(pod);
     if (pod.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet')) {
@@ -68,10 +91,9 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
       unschedulable.push({ pod: key, reason: volumeRequirementsOrError });
       return;
     }
-    let spec = schedulingSpec(pod, volumeRequirementsOrError);
-    if (options.preferencePolicy === 'Ignore') spec = withoutPreferences(spec);
-    for (const name of Object.keys(spec.requests)) dims.add(name);
-    pending.push({ pod, key, spec, index });
+    const spec = cachedSpec(pod, volumeRequirementsOrError, options.preferencePolicy === 'Ignore');
+    for (const name of Object.keys(spec.spec.requests)) dims.add(name);
+    pending.push({ pod, key, spec: spec.spec, classKey: spec.key, index });
   });
   const daemonSpecs = (input.daemonSets ?? []).map((pod) => withoutPreferences(schedulingSpec(pod)));
   for (const spec of daemonSpecs) for (const name of Object.keys(spec.requests)) dims.add(name);
@@ -179,11 +201,11 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
   );
 
   const classes = new PodClasses(dims, topology);
-  const queue: QueuedPod[] = pending.map(({ pod, key, spec, index }) => ({
+  const queue: QueuedPod[] = pending.map(({ pod, key, spec, classKey, index }) => ({
     pod,
     key,
     index,
-    podClass: classes.classFor(spec),
+    podClass: classes.classFor(spec, classKey),
   }));
   for (const { state, bound } of existing) {
     for (const spec of bound) {
