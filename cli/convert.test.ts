@@ -133,6 +133,21 @@ describe('convert', () => {
     expect(() => convertProvisioner(both)).toThrow(expect.objectContaining({ type: CONVERSION_FAILED }));
   });
 
+  it('should refuse a Provisioner whose provider is an AWSNodeTemplate reference, and invalid results', () => {
+    const referencing = structuredClone(seedProvisioner) as { spec: Record<string, unknown> };
+    delete referencing.spec['provider'];
+    referencing.spec['providerRef'] = { name: 'default' };
+    expect(() => convertProvisioner(referencing)).toThrow(/AWSNodeTemplate/);
+    const badSubnet = structuredClone(seedProvisioner) as { spec: { provider: Record<string, unknown> } };
+    badSubnet.spec.provider['subnetSelector'] = { 'aws-ids': 'vpc-123' };
+    expect(() => convertProvisioner(badSubnet)).toThrow(
+      expect.objectContaining({
+        type: CONVERSION_FAILED,
+        message: expect.stringContaining('subnetSelectorTerms[0].id'),
+      })
+    );
+  });
+
   it('should refuse anything but a v1alpha5 Provisioner', () => {
     expect(() => convertProvisioner(seedConfigMap)).toThrow(expect.objectContaining({ type: CONVERSION_FAILED }));
   });

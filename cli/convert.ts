@@ -277,6 +277,9 @@ export function convertProvisioner(provisioner: unknown, configMap?: unknown): C
       'NodePool.spec.disruption.consolidateAfter',
       'with consolidationPolicy WhenEmpty'
     );
+    if (consolidation !== undefined) {
+      mapped('Provisioner.spec.consolidation.enabled', 'NodePool.spec.disruption.consolidationPolicy', 'WhenEmpty');
+    }
   } else if (consolidation?.['enabled'] === true) {
     nodePoolSpec['disruption'] = { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '0s' };
     mapped(
@@ -325,6 +328,12 @@ export function convertProvisioner(provisioner: unknown, configMap?: unknown): C
     if (Object.keys(kubelet).length > 0) nodeClassSpec['kubelet'] = kubelet;
   }
 
+  if (spec['providerRef'] !== undefined && spec['provider'] === undefined) {
+    // The EC2NodeClass would come from the referenced AWSNodeTemplate, which is not among the inputs.
+    throw new ConversionError(
+      'the Provisioner references an AWSNodeTemplate (spec.providerRef); converting AWSNodeTemplates is not supported yet, use an inline spec.provider'
+    );
+  }
   if (spec['providerRef'] !== undefined) {
     const ref = isRecord(spec['providerRef']) ? spec['providerRef'] : {};
     templateSpec['nodeClassRef'] = { group: AWS_GROUP, kind: EC2NODECLASS_KIND, name: String(ref['name'] ?? name) };
@@ -483,8 +492,16 @@ export function convertProvisioner(provisioner: unknown, configMap?: unknown): C
     }
   }
 
-  parseNodePool(nodePool);
-  parseEC2NodeClass(ec2NodeClass);
+  for (const [kind, parse, object] of [
+    ['NodePool', parseNodePool, nodePool],
+    ['EC2NodeClass', parseEC2NodeClass, ec2NodeClass],
+  ] as const) {
+    try {
+      parse(object);
+    } catch (error) {
+      throw new ConversionError(`the converted ${kind} is not valid v1: ${(error as Error).message}`);
+    }
+  }
   return { nodePool, ec2NodeClass, report, notes };
 }
 
