@@ -250,21 +250,24 @@ export const conditionSchema = z.strictObject({
 export type Condition = z.output<typeof conditionSchema>;
 
 /**
- * Object metadata as the runtime parser sees it: the fields our code reads, everything else passed through (the
- * apiserver owns metadata validation; the CRD schema leaves it as `type: object`).
+ * Object metadata: every ObjectMeta field, unknown ones rejected as the apiserver's strict field validation does.
+ * The apiserver owns deeper metadata validation (name syntax, owner references); the CRD leaves it `type: object`.
  */
-export const objectMetaSchema = z.looseObject({
+export const objectMetaSchema = z.strictObject({
   name: z.string().optional(),
   generateName: z.string().optional(),
   namespace: z.string().optional(),
+  selfLink: z.string().optional(),
   uid: z.string().optional(),
   resourceVersion: z.string().optional(),
   generation: z.int().optional(),
-  creationTimestamp: z.string().optional(),
+  creationTimestamp: z.string().nullable().optional(),
   deletionTimestamp: z.string().optional(),
+  deletionGracePeriodSeconds: z.int().optional(),
   labels: z.record(z.string(), z.string()).optional(),
   annotations: z.record(z.string(), z.string()).optional(),
-  finalizers: z.array(z.string()).optional(),
   ownerReferences: z.array(z.looseObject({})).optional(),
+  finalizers: z.array(z.string()).optional(),
+  managedFields: z.array(z.looseObject({})).optional(),
 });
 export type ObjectMeta = z.output<typeof objectMetaSchema>;
