@@ -41,7 +41,7 @@ export function formatFieldPath(path: readonly PropertyKey[]): string {
 }
 
 function issuesOf(error: z.ZodError): FieldIssue[] {
-  return error.issues.flatMap((issue): FieldIssue[] => {
+  const issues = error.issues.flatMap((issue): FieldIssue[] => {
     // Unknown fields are reported against the object; name each one, as the apiserver's strict decoding does.
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
@@ -50,6 +50,14 @@ function issuesOf(error: z.ZodError): FieldIssue[] {
       }));
     }
     return [{ field: formatFieldPath(issue.path), message: issue.message }];
+  });
+  // A union reports the same problem once per failed branch; say it once.
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.field}\u0000${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 
