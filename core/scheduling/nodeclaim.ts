@@ -19,6 +19,8 @@ export interface AddContext {
   insufficient: readonly string[];
   allowUndefined: ReadonlySet<string>;
   minValuesPolicy: 'Strict' | 'BestEffort';
+  /** See `SolveHooks.withoutShortcuts`. */
+  shortcuts: boolean;
 }
 
 /** A successful `canAdd`, ready to commit. */
@@ -86,7 +88,7 @@ export class PlannedNodeClaim {
       const k = requested[i] ?? 0;
       if ((requests[k] ?? 0) > (this.headroom[k] ?? 0)) return ctx.insufficient[k] ?? 'insufficient resources';
     }
-    for (const { group, selfSelecting } of podClass.topology.quickChecks) {
+    for (const { group, selfSelecting } of ctx.shortcuts ? podClass.topology.quickChecks : []) {
       const domain = this.requirements.get(group.key)?.single();
       if (domain === undefined) continue;
       if (!group.quickAdmits(domain, selfSelecting, podClass.strictRequirements.get(group.key))) {
@@ -217,7 +219,7 @@ function filterInstanceTypes(
   }
   const total = scratch(d);
   for (let k = 0; k < d; k++) total[k] = (claim.requests[k] ?? 0) + (podClass.requests[k] ?? 0);
-  const exact = claim.template.minValuesKeys.length > 0 || podClass.spec.hostPorts.length > 0;
+  const exact = !ctx.shortcuts || claim.template.minValuesKeys.length > 0 || podClass.spec.hostPorts.length > 0;
   if (!exact) {
     const hint = options === claim.options ? claim.fitHint : options.length - 1;
     const fitting = firstFitting(options, hint, total, effective, d);

@@ -91,7 +91,63 @@ function requests(pod: Pod): { cpu: number; memory: number } {
   return { cpu: canonicalResource('cpu', r['cpu'] ?? 0), memory: canonicalResource('memory', r['memory'] ?? 0) };
 }
 
+const topologyPodShape = fc.record({
+  cpu: fc.integer({ min: 100, max: 3000 }),
+  app: fc.constantFrom('a', 'b', 'c'),
+  zone: fc.option(fc.constantFrom(...ZONES), { nil: undefined }),
+  constraint: fc.constantFrom('none', 'zone-spread', 'host-spread', 'zone-affinity', 'host-anti', 'zone-anti'),
+  maxSkew: fc.integer({ min: 1, max: 2 }),
+});
+
+function topologyPod(shape: typeof topologyPodShape extends fc.Arbitrary<infer T> ? T : never, i: number): Pod {
+  const labels = { app: shape.app };
+  const selector = { matchLabels: labels };
+  const zoneKey = 'topology.kubernetes.io/zone';
+  const hostKey = 'kubernetes.io/hostname';
+  const spec: Pod['spec'] = {
+    containers: [{ resources: { requests: { cpu: `${shape.cpu}m`, memory: '256Mi' } } }],
+    ...(shape.zone !== undefined ? { nodeSelector: { [zoneKey]: shape.zone } } : {}),
+  };
+  const spread = (key: string) => [
+    { maxSkew: shape.maxSkew, topologyKey: key, whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector },
+  ];
+  if (shape.constraint === 'zone-spread') spec.topologySpreadConstraints = spread(zoneKey);
+  if (shape.constraint === 'host-spread') spec.topologySpreadConstraints = spread(hostKey);
+  if (shape.constraint === 'zone-affinity') {
+    spec.affinity = {
+      podAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: zoneKey, labelSelector: selector }],
+      },
+    };
+  }
+  if (shape.constraint === 'host-anti' || shape.constraint === 'zone-anti') {
+    const topologyKey = shape.constraint === 'host-anti' ? hostKey : zoneKey;
+    spec.affinity = {
+      podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey, labelSelector: selector }] },
+    };
+  }
+  return { metadata: { name: `t${i}`, namespace: 'default', labels }, spec };
+}
+
 describe('solve properties', () => {
+  it('should make the same plan with and without its shortcuts', () => {
+    fc.assert(
+      fc.property(
+        fc.array(topologyPodShape, { minLength: 1, maxLength: 40 }),
+        fc.array(typeShape, { minLength: 1, maxLength: 6 }),
+        (shapes, types) => {
+          const input: SchedulingInput = {
+            pods: shapes.map(topologyPod),
+            instanceTypes: types.map((t, i) => instanceType(`t${i}`, t)),
+            nodePools: [nodePool('default')],
+          };
+          expect(solve(input)).toEqual(solve(structuredClone(input), { withoutShortcuts: true }));
+        }
+      ),
+      { numRuns: 300 }
+    );
+  });
+
   it('should place every pod at most once and satisfy its constraints', () => {
     fc.assert(
       fc.property(inputArbitrary, (input) => {

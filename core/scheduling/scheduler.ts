@@ -114,6 +114,7 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
     insufficient: dims.names.map((name) => `insufficient ${name}`),
     allowUndefined,
     minValuesPolicy: options.minValuesPolicy,
+    shortcuts: hooks.withoutShortcuts !== true,
   };
 
   // Existing nodes and the pods on them: capacity left, NodePool usage, topology domains and counts.
@@ -235,8 +236,9 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
       node.commit(podClass, queued.key, ctx);
       return undefined;
     }
-    const blocked = podClass.topology.quickChecks.some(({ group, selfSelecting }) => group.full(selfSelecting));
-    for (const id of blocked ? [] : order.ids(allowedZones(podClass))) {
+    const blocked =
+      ctx.shortcuts && podClass.topology.quickChecks.some(({ group, selfSelecting }) => group.full(selfSelecting));
+    for (const id of blocked ? [] : order.ids(ctx.shortcuts ? allowedZones(podClass) : undefined)) {
       const claim = claims[id];
       if (claim === undefined) continue;
       const admission = claim.canAdd(podClass, ctx);

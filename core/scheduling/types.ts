@@ -209,4 +209,9 @@ export interface SchedulingPlan {
 export interface SolveHooks {
   /** Called now and then with the number of pods taken from the queue so far; for progress display. */
   onProgress?: (processed: number, total: number) => void;
+  /**
+   * Turns off every shortcut (topology pre-checks, zone-partitioned visits, blocked-pod skips, lazy option
+   * pruning), leaving the plain Karpenter algorithm. For tests: the plan must be the same either way.
+   */
+  withoutShortcuts?: boolean;
 }
