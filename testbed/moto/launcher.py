@@ -224,6 +224,18 @@ def _create_on_demand(self: Any, weight: float) -> Any:
     return _original_create_on_demand(self, weight)
 
 
+def _apply_template_security_groups(fleet: Any, spec: Any) -> None:
+    """AWS attaches the launch template's security groups to fleet instances; moto reads only a "GroupSet" key the
+    template data never has, so fleet instances came up with none (and security-group drift could not be tested)."""
+    template_spec = spec.launch_template_spec or {}
+    if spec.group_set or not template_spec.get("LaunchTemplateId"):
+        return
+    template = fleet.ec2_backend.get_launch_template(template_spec["LaunchTemplateId"])
+    data = template.get_version(template_spec.get("Version", template.latest_version_number)).data
+    groups = data.get("SecurityGroupIds") or [g for ni in data.get("NetworkInterfaces", []) for g in ni.get("Groups", [])]
+    spec.group_set = list(groups)
+
+
 def _launch_spec_counts(self: Any, weight_to_add: float) -> tuple[dict[Any, int], float]:
     capacity_type = getattr(self, "_kt_capacity_type", "on-demand")
     options = self.spot_options if capacity_type == "spot" else self.on_demand_options
@@ -256,6 +268,7 @@ def _launch_spec_counts(self: Any, weight_to_add: float) -> tuple[dict[Any, int]
                 }
             )
             continue
+        _apply_template_security_groups(self, spec)
         count = max(1, int(round(weight_to_add / max(spec.weighted_capacity, 1))))
         return {spec: count}, count * spec.weighted_capacity
     return {}, 0.0
