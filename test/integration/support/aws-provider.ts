@@ -13,6 +13,7 @@ import type { EC2NodeClass, EC2NodeClassSpec } from '../../../adapters/aws/nodec
 import { resolveNodeClass } from '../../../adapters/aws/nodeclass-resolver.js';
 import { InMemoryNodeClasses } from '../../../adapters/aws/nodeclass-store.js';
 import { staticOnDemandPrices } from '../../../adapters/aws/pricing.js';
+import { isAlreadyExists } from '../../../adapters/aws/errors.js';
 import { awsClientConfig } from '../../../testbed/clients.js';
 import type { TestbedEndpoints } from '../../../testbed/endpoints.js';
 import { requirePart } from '../../../testbed/endpoints.js';
@@ -106,7 +107,7 @@ export async function ensureRole(iam: IAMClient, name: string): Promise<void> {
       })
     );
   } catch (error) {
-    if ((error as { name?: string }).name !== 'EntityAlreadyExists') throw error;
+    if (!isAlreadyExists(error)) throw error;
   }
 }
 
