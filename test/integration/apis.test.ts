@@ -297,6 +297,35 @@ describe('Karpenter v1 APIs on the real kube-apiserver', () => {
     expect(String(update.body['message'])).toContain('spec is immutable');
   });
 
+  it('should refuse to change a NodePool nodeClassRef kind or to make a dynamic NodePool static', async () => {
+    const nodePool = examples.find((entry) => entry.file === 'nodepool-getting-started.yaml')!.object;
+    const first = await createForReal(named(nodePool, uniqueName('transitions')));
+    expect(first.status).toBe(201);
+    const path = `${RESOURCES['NodePool']}/${(first.body['metadata'] as { name: string }).name}`;
+
+    const otherKind = structuredClone(first.body) as {
+      spec: { template: { spec: { nodeClassRef: { kind: string } } } };
+    };
+    otherKind.spec.template.spec.nodeClassRef.kind = 'OtherNodeClass';
+    const kindChange = await call('PUT', path, otherKind);
+    expect({ status: kindChange.status, message: String(kindChange.body['message']) }).toEqual({
+      status: 422,
+      message: expect.stringContaining('nodeClassRef.kind is immutable'),
+    });
+
+    const madeStatic = structuredClone(first.body) as { spec: Record<string, unknown> };
+    madeStatic.spec['replicas'] = 2;
+    const staticChange = await call('PUT', path, madeStatic);
+    expect({ status: staticChange.status, message: String(staticChange.body['message']) }).toEqual({
+      status: 422,
+      message: expect.stringContaining('cannot change a NodePool between static and dynamic'),
+    });
+
+    const renamed = structuredClone(first.body) as { spec: { template: { spec: { nodeClassRef: { name: string } } } } };
+    renamed.spec.template.spec.nodeClassRef.name = 'another';
+    expect((await call('PUT', path, renamed)).status).toBe(200);
+  });
+
   it('should refuse to switch an EC2NodeClass from instanceProfile to role', async () => {
     const nodeClass = examples.find((entry) => entry.file === 'ec2nodeclass-bottlerocket.yaml')!.object;
     const first = await createForReal(named(nodeClass, uniqueName('profile')));
