@@ -602,6 +602,102 @@ const scenarios: Scenario[] = [
     reasons: ['topology spread'],
   },
   {
+    name: 'should count only tolerated domains towards the minimum with nodeTaintsPolicy Honor',
+    input: input({
+      pods: pods(3, 'w', '1', '1Gi', zoneSpread(1, { nodeTaintsPolicy: 'Honor' }), { app: 'web' }),
+      nodePools: [
+        nodePool('general', {}, { requirements: [{ key: ZONE, operator: 'In', values: ['zone-a', 'zone-b'] }] }),
+        nodePool(
+          'tainted',
+          {},
+          {
+            requirements: [{ key: ZONE, operator: 'In', values: ['zone-c'] }],
+            taints: [{ key: 'dedicated', effect: 'NoSchedule' }],
+          }
+        ),
+      ],
+    }),
+    expected: {
+      nodeClaims: [
+        { nodePool: 'general', launch: 'small/zone-a/on-demand', pods: ['default/w-0', 'default/w-2'] },
+        { nodePool: 'general', launch: 'small/zone-b/on-demand', pods: ['default/w-1'] },
+      ],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should let an untolerated empty zone hold the minimum down with nodeTaintsPolicy Ignore',
+    input: input({
+      pods: pods(3, 'w', '1', '1Gi', zoneSpread(), { app: 'web' }),
+      nodePools: [
+        nodePool('general', {}, { requirements: [{ key: ZONE, operator: 'In', values: ['zone-a', 'zone-b'] }] }),
+        nodePool(
+          'tainted',
+          {},
+          {
+            requirements: [{ key: ZONE, operator: 'In', values: ['zone-c'] }],
+            taints: [{ key: 'dedicated', effect: 'NoSchedule' }],
+          }
+        ),
+      ],
+    }),
+    expected: {
+      nodeClaims: [
+        { nodePool: 'general', launch: 'small/zone-a/on-demand', pods: ['default/w-0'] },
+        { nodePool: 'general', launch: 'small/zone-b/on-demand', pods: ['default/w-1'] },
+      ],
+      existingNodes: [],
+      unschedulable: ['default/w-2'],
+    },
+    reasons: ['nodepool "general"', 'nodepool "tainted"'],
+  },
+  {
+    name: 'should follow a satisfiable preferred pod affinity',
+    input: input({
+      pods: [
+        pod('web', '500m', '1Gi', {
+          affinity: {
+            podAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 50, podAffinityTerm: { topologyKey: ZONE, labelSelector: { matchLabels: { app: 'db' } } } },
+              ],
+            },
+          },
+        }),
+      ],
+      existingNodes: [
+        node('db-node', 'zone-c', 1, 1, { pods: [pod('db', '1', '1Gi', { nodeName: 'db-node' }, { app: 'db' })] }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-c/on-demand', pods: ['default/web'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should relax a preferred pod affinity that has no target',
+    input: input({
+      pods: [
+        pod('web', '500m', '1Gi', {
+          affinity: {
+            podAffinity: {
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                { weight: 50, podAffinityTerm: { topologyKey: ZONE, labelSelector: { matchLabels: { app: 'db' } } } },
+              ],
+            },
+          },
+        }),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/web'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
     name: 'should co-locate pods with required zonal pod affinity',
     input: input({
       pods: [
