@@ -270,6 +270,10 @@ export class AwsCloudProvider implements CloudProvider {
     const out = await this.options.ec2.send(
       new CreateFleetCommand({
         Type: 'instant',
+        // The uid alone, not the request: a retry whose overrides changed (ICE cache, prices) must still be
+        // recognised by EC2 (it answers IdempotentParameterMismatch, retryable, and the next attempt's tag look-up
+        // adopts) rather than launch a second instance. The price: a fleet that failed without ICE keeps failing for
+        // this uid until the launch timeout replaces the NodeClaim, which is the cheaper mistake.
         ClientToken: uid,
         TargetCapacitySpecification: {
           TotalTargetCapacity: 1,

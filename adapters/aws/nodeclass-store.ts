@@ -54,3 +54,15 @@ export async function writeNodeClassStatus(
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
   );
 }
+
+/** Records the static-spec hash on the EC2NodeClass (Karpenter's `karpenter.k8s.aws/ec2nodeclass-hash` annotations). */
+export async function writeNodeClassAnnotations(
+  api: CustomObjectsApi,
+  name: string,
+  annotations: Record<string, string>
+): Promise<void> {
+  await api.patchClusterCustomObject(
+    { ...EC2NODECLASS_RESOURCE, name, body: { metadata: { annotations } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
+  );
+}

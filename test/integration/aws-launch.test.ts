@@ -94,7 +94,22 @@ describe('EC2 cloud provider: create, get, list, delete on the EC2 emulator', ()
 
     expect(a.providerID).toBe(b.providerID);
     expect(await instancesTagged(claim.metadata.name)).toHaveLength(1);
-    expect(((await control.calls())['CreateFleet'] ?? 0) - before).toBeGreaterThanOrEqual(1);
+    // Both reached EC2 (the look-ups ran while neither had launched); the token made the second a replay.
+    expect(((await control.calls())['CreateFleet'] ?? 0) - before).toBe(2);
+  });
+
+  it('should adopt by tag even when the ClientToken cannot help (a NodeClaim of the same name with another uid)', async () => {
+    const claim = nodeClaim(nodeClassName, onDemand(['c5.xlarge']));
+    created.push(claim);
+    const first = await fx.provider.create(claim);
+    const before = (await control.calls())['CreateFleet'] ?? 0;
+
+    const otherToken = { ...claim, metadata: { ...claim.metadata, uid: randomUUID() } };
+    const again = await fx.freshProvider().create(otherToken);
+
+    expect(again.providerID).toBe(first.providerID);
+    expect(((await control.calls())['CreateFleet'] ?? 0) - before).toBe(0);
+    expect(await instancesTagged(claim.metadata.name)).toHaveLength(1);
   });
 
   it('should register a Node with the nodeclaim labels, its taints and the unregistered taint from the user data', async () => {

@@ -4,7 +4,9 @@ import { ApiextensionsV1Api, CustomObjectsApi, type V1CustomResourceDefinition }
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { parse } from 'yaml';
+import { createNodeClassStatusActivities } from '../../activities/nodeclass-status.js';
 import { createAwsCloudProvider } from '../../adapters/aws/cloudprovider.js';
+import { ec2NodeClassHash, NODECLASS_HASH_ANNOTATION } from '../../adapters/aws/drift.js';
 import { deleteInstanceProfile, instanceProfileName } from '../../adapters/aws/instanceprofile.js';
 import type { EC2NodeClass, EC2NodeClassStatus } from '../../adapters/aws/nodeclass.js';
 import { resolveNodeClass } from '../../adapters/aws/nodeclass-resolver.js';
@@ -45,6 +47,23 @@ describe('EC2NodeClass resolution on the EC2 emulator', () => {
     names.push(n);
     return n;
   };
+
+  /** The test bed may install the project's CRDs itself; if not, install the EC2NodeClass one from deploy/crds. */
+  async function nodeClassApi(): Promise<CustomObjectsApi> {
+    const extensions = kubeConfig.makeApiClient(ApiextensionsV1Api);
+    const objects = kubeConfig.makeApiClient(CustomObjectsApi);
+    const crd = parse(
+      readFileSync(new URL('../../deploy/crds/karpenter.k8s.aws_ec2nodeclasses.yaml', import.meta.url), 'utf8')
+    ) as V1CustomResourceDefinition;
+    await extensions.createCustomResourceDefinition({ body: crd }).catch((e: { code?: number }) => {
+      if (e.code !== 409) throw e;
+    });
+    await eventually('the EC2NodeClass CRD to be served', async () => {
+      await objects.listClusterCustomObject({ ...EC2NODECLASS_RESOURCE });
+      return true;
+    });
+    return objects;
+  }
 
   beforeAll(async () => {
     fx = await providerFixture(endpoints);
@@ -184,19 +203,7 @@ describe('EC2NodeClass resolution on the EC2 emulator', () => {
   });
 
   it('should write the status to the EC2NodeClass object and refuse launches from it while NotReady', async () => {
-    const extensions = kubeConfig.makeApiClient(ApiextensionsV1Api);
-    const objects = kubeConfig.makeApiClient(CustomObjectsApi);
-    // The test bed may install the project's CRDs itself; if not, install the EC2NodeClass one from deploy/crds.
-    const crd = parse(
-      readFileSync(new URL('../../deploy/crds/karpenter.k8s.aws_ec2nodeclasses.yaml', import.meta.url), 'utf8')
-    ) as V1CustomResourceDefinition;
-    await extensions.createCustomResourceDefinition({ body: crd }).catch((e: { code?: number }) => {
-      if (e.code !== 409) throw e;
-    });
-    await eventually('the EC2NodeClass CRD to be served', async () => {
-      await objects.listClusterCustomObject({ ...EC2NODECLASS_RESOURCE });
-      return true;
-    });
+    const objects = await nodeClassApi();
 
     const nodeClassName = name('kube');
     await objects.createClusterCustomObject({
@@ -251,6 +258,65 @@ describe('EC2NodeClass resolution on the EC2 emulator', () => {
       await expect(provider.create(nodeClaim(`missing-${suffix}`, []))).rejects.toMatchObject({
         type: 'NodeClassNotReady',
       });
+    } finally {
+      await objects.deleteClusterCustomObject({ ...EC2NODECLASS_RESOURCE, name: nodeClassName });
+    }
+  });
+
+  it('should reconcile an EC2NodeClass object through the activities, launch from it, and finalize it', async () => {
+    const objects = await nodeClassApi();
+    const nodeClassName = name('activity');
+    const activities = createNodeClassStatusActivities({
+      ec2: fx.ec2,
+      ssm: fx.ssm,
+      iam: fx.iam,
+      clusterName: endpoints.clusterName,
+      region: aws.region,
+      kubernetesVersion: KUBERNETES_VERSION,
+      clock: fx.clock,
+      objects,
+    });
+    expect(await activities.reconcileNodeClassStatus(`missing-${suffix}`)).toBeNull();
+    await objects.createClusterCustomObject({
+      ...EC2NODECLASS_RESOURCE,
+      body: {
+        apiVersion: 'karpenter.k8s.aws/v1',
+        kind: 'EC2NodeClass',
+        metadata: { name: nodeClassName },
+        spec: discoverySpec(role),
+      },
+    });
+    try {
+      expect(await activities.reconcileNodeClassStatus(nodeClassName)).toEqual({ ready: true, message: '' });
+      expect(await activities.reconcileNodeClassStatus(nodeClassName)).toEqual({ ready: true, message: '' });
+      const stored = (await kubernetesNodeClasses(objects).get(nodeClassName))!;
+      expect(condition(stored.status, 'Ready')?.status).toBe('True');
+      expect(stored.metadata.annotations?.[NODECLASS_HASH_ANNOTATION]).toBe(ec2NodeClassHash(stored.spec));
+
+      const provider = createAwsCloudProvider({
+        ec2: fx.ec2,
+        ssm: fx.ssm,
+        iam: fx.iam,
+        clusterName: endpoints.clusterName,
+        clusterEndpoint: 'https://127.0.0.1:6443',
+        region: aws.region,
+        nodeClasses: kubernetesNodeClasses(objects),
+        onDemandPrices: staticOnDemandPrices(await emulatorOnDemandPrices(endpoints)),
+        clock: fx.clock,
+      });
+      const claim = nodeClaim(nodeClassName, [
+        { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large'] },
+        { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+      ]);
+      const launched = await provider.create(claim);
+      await provider.delete({ ...claim, status: { providerID: launched.providerID } });
+
+      const finalized = await activities.finalizeNodeClass(nodeClassName, true);
+      expect(finalized.launchTemplates).toHaveLength(1);
+      await expect(
+        fx.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: stored.status!.instanceProfile! }))
+      ).rejects.toMatchObject({ name: expect.stringMatching(/^NoSuchEntity/) });
+      expect(await activities.finalizeNodeClass(nodeClassName, true)).toEqual({ launchTemplates: [] });
     } finally {
       await objects.deleteClusterCustomObject({ ...EC2NODECLASS_RESOURCE, name: nodeClassName });
     }
