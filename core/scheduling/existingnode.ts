@@ -38,6 +38,12 @@ export class ExistingNodeState {
     for (const port of boundPorts) this.hostPorts.add(port);
   }
 
+  /** Holds back room (and host ports) for a pod expected to arrive, such as a DaemonSet pod. */
+  reserve(requests: Float64Array, hostPorts: readonly string[]): void {
+    for (let k = 0; k < this.available.length; k++) this.available[k] = (this.available[k] ?? 0) - (requests[k] ?? 0);
+    for (const port of hostPorts) this.hostPorts.add(port);
+  }
+
   canAdd(podClass: PodClass, ctx: AddContext): Requirements | string {
     const requested = podClass.requestedDims;
     for (let i = 0; i < requested.length; i++) {

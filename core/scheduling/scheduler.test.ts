@@ -370,6 +370,34 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'should keep room on existing nodes for DaemonSet pods not running there yet',
+    input: input({
+      pods: [pod('p', '1', '1Gi')],
+      daemonSets: [
+        {
+          metadata: { name: 'agent', namespace: 'kube-system' },
+          spec: { containers: [{ resources: { requests: { cpu: '1' } } }] },
+        },
+      ],
+      existingNodes: [
+        node('a-fresh', 'zone-a', 1.5, 8),
+        node('b-done', 'zone-b', 2, 8, {
+          pods: [
+            {
+              metadata: {
+                name: 'agent-x',
+                namespace: 'kube-system',
+                ownerReferences: [{ kind: 'DaemonSet', name: 'agent' }],
+              },
+              spec: { nodeName: 'b-done', containers: [{ resources: { requests: { cpu: '1' } } }] },
+            },
+          ],
+        }),
+      ],
+    }),
+    expected: { nodeClaims: [], existingNodes: [{ name: 'b-done', pods: ['default/p'] }], unschedulable: [] },
+  },
+  {
     name: 'should plan onto an in-flight NodeClaim despite its startup taints',
     input: input({
       pods: [pod('p', '1', '1Gi')],

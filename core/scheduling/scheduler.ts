@@ -19,6 +19,7 @@ import { PodClasses } from './podclass.js';
 import { podKey, relax, schedulingSpec, withoutPreferences, type SchedulingSpec } from './podspec.js';
 import { canonicalResources } from './quantity.js';
 import { Requirements } from './requirements.js';
+import { firstUntoleratedTaint } from './taints.js';
 import { Topology } from './topology.js';
 import type { NodeSelectorRequirement, Pod, SchedulingInput, SchedulingPlan, SolveHooks } from './types.js';
 import { volumeLookup, volumeRequirements } from './volumetopology.js';
@@ -117,16 +118,44 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
     shortcuts: hooks.withoutShortcuts !== true,
   };
 
+  const daemons: DaemonPod[] = daemonSpecs.map((spec) => {
+    let requirements = Requirements.fromLabels(
+      Object.fromEntries(Object.entries(spec.nodeSelector).map(([k, v]) => [normalizeKey(k), v]))
+    );
+    const term = spec.requiredNodeTerms[0];
+    if (term !== undefined) {
+      requirements = requirements.merge(
+        Requirements.fromSpecs((term.matchExpressions ?? []).map((e) => ({ ...e, key: normalizeKey(e.key) })))
+      );
+    }
+    return { spec, requests: dims.vector(spec.requests), requirements };
+  });
+
   // Existing nodes and the pods on them: capacity left, NodePool usage, topology domains and counts.
   const usage = new Map<string, { resources: Float64Array; nodes: number }>();
   const existing = (input.existingNodes ?? []).map((node) => {
     const bound = (node.pods ?? []).map((pod) => schedulingSpec(pod));
+    const running = new Set(
+      (node.pods ?? []).flatMap((pod) =>
+        (pod.metadata.ownerReferences ?? []).filter((o) => o.kind === 'DaemonSet').map((o) => o.name)
+      )
+    );
     const state = new ExistingNodeState(
       node,
       dims,
       bound.map((spec) => dims.vector(spec.requests)),
       bound.flatMap((spec) => spec.hostPorts)
     );
+    // DaemonSet pods that will still land on this node keep their room (Karpenter reserves daemons not yet running).
+    daemons.forEach((daemon, i) => {
+      const template = input.daemonSets?.[i];
+      const name =
+        template?.metadata.ownerReferences?.find((o) => o.kind === 'DaemonSet')?.name ?? template?.metadata.name;
+      if (name !== undefined && running.has(name)) return;
+      if (firstUntoleratedTaint(state.taints, daemon.spec.tolerations, true) !== undefined) return;
+      if (state.requirements.compatibleError(daemon.requirements) !== undefined) return;
+      state.reserve(daemon.requests, daemon.spec.hostPorts);
+    });
     const nodePool = node.labels[LABEL_NODEPOOL];
     if (nodePool !== undefined) {
       let entry = usage.get(nodePool);
@@ -145,19 +174,6 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
       Number(b.state.initialized) - Number(a.state.initialized) ||
       (a.state.name < b.state.name ? -1 : a.state.name > b.state.name ? 1 : 0)
   );
-
-  const daemons: DaemonPod[] = daemonSpecs.map((spec) => {
-    let requirements = Requirements.fromLabels(
-      Object.fromEntries(Object.entries(spec.nodeSelector).map(([k, v]) => [normalizeKey(k), v]))
-    );
-    const term = spec.requiredNodeTerms[0];
-    if (term !== undefined) {
-      requirements = requirements.merge(
-        Requirements.fromSpecs((term.matchExpressions ?? []).map((e) => ({ ...e, key: normalizeKey(e.key) })))
-      );
-    }
-    return { spec, requests: dims.vector(spec.requests), requirements };
-  });
 
   const nodePools = [...input.nodePools].sort(
     (a, b) =>
