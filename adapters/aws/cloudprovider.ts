@@ -8,7 +8,13 @@
  * instance already launched for the NodeClaim; (2) CreateFleet's ClientToken is derived from the NodeClaim uid, so
  * EC2 itself answers a repeat of a request whose response was lost with the original fleet.
  */
-import { CreateFleetCommand, type CreateFleetError, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateFleetCommand,
+  type CreateFleetCommandOutput,
+  type CreateFleetError,
+  type EC2Client,
+  type FleetLaunchTemplateConfigRequest,
+} from '@aws-sdk/client-ec2';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import {
@@ -28,7 +34,14 @@ import {
 import { ALLOW_UNDEFINED_WELL_KNOWN_LABELS, Requirements } from '../../core/requirements/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { driftOf } from './drift.js';
-import { AwsApiError, isUnfulfillableCapacityCode, toAwsApiError, UNFULFILLABLE_CAPACITY_CODES } from './errors.js';
+import {
+  AwsApiError,
+  awsErrorCode,
+  isUnfulfillableCapacityCode,
+  LAUNCH_TEMPLATE_NOT_FOUND_CODES,
+  toAwsApiError,
+  UNFULFILLABLE_CAPACITY_CODES,
+} from './errors.js';
 import { ON_DEMAND_ALLOCATION_STRATEGY, planLaunch, SPOT_ALLOCATION_STRATEGY, type Candidate } from './fleet.js';
 import { UnavailableOfferings, type OfferingKey } from './ice-cache.js';
 import { InstanceProvider, instanceIdOf, providerIdOf, type Ec2Instance } from './instances.js';
@@ -178,12 +191,13 @@ export class AwsCloudProvider implements CloudProvider {
     }
   }
 
-  private createError(error: unknown): AwsCreateError {
+  private createError(error: unknown, reason?: string): AwsCreateError {
     const aws = toAwsApiError('launch', error);
+    const retryable = aws.retryable || reason !== undefined;
     return new AwsCreateError(
       `launching nodeclaim: ${aws.message}`,
-      aws.retryable ? 'LaunchRetryable' : 'LaunchFailed',
-      aws.retryable,
+      reason ?? (retryable ? 'LaunchRetryable' : 'LaunchFailed'),
+      retryable,
       aws.code,
       aws.attempts,
       aws.totalRetryDelayMs
@@ -194,7 +208,8 @@ export class AwsCloudProvider implements CloudProvider {
     nodeClaim: NodeClaimLike,
     uid: string,
     nodeClass: EC2NodeClass,
-    instanceTypes: InstanceType[]
+    instanceTypes: InstanceType[],
+    retryOnMissingTemplate = true
   ): Promise<LaunchedNodeClaim> {
     const status = nodeClass.status ?? {};
     const subnetByZone = new Map<string, string>();
@@ -233,7 +248,8 @@ export class AwsCloudProvider implements CloudProvider {
       group.choices.push(choice);
       groups.set(key, group);
     }
-    const configs = [];
+    const configs: FleetLaunchTemplateConfigRequest[] = [];
+    const templateNames: string[] = [];
     for (const group of groups.values()) {
       const template = await this.launchTemplates.ensure({
         clusterName: this.options.clusterName,
@@ -257,6 +273,7 @@ export class AwsCloudProvider implements CloudProvider {
         // Not the NodeClaim's own tag: a template is shared by every NodeClaim with the same content.
         tags: Object.fromEntries(Object.entries(tags).filter(([key]) => key !== TAG.nodeClaim)),
       });
+      templateNames.push(template.name);
       configs.push({
         LaunchTemplateSpecification: { LaunchTemplateId: template.id, Version: '$Latest' },
         Overrides: group.choices.map((c) => ({
@@ -267,29 +284,41 @@ export class AwsCloudProvider implements CloudProvider {
       });
     }
     const ec2Tags = toEc2Tags(tags);
-    const out = await this.options.ec2.send(
-      new CreateFleetCommand({
-        Type: 'instant',
-        // The uid alone, not the request: a retry whose overrides changed (ICE cache, prices) must still be
-        // recognised by EC2 (it answers IdempotentParameterMismatch, retryable, and the next attempt's tag look-up
-        // adopts) rather than launch a second instance. The price: a fleet that failed without ICE keeps failing for
-        // this uid until the launch timeout replaces the NodeClaim, which is the cheaper mistake.
-        ClientToken: uid,
-        TargetCapacitySpecification: {
-          TotalTargetCapacity: 1,
-          DefaultTargetCapacityType: plan.capacityType === 'spot' ? 'spot' : 'on-demand',
-        },
-        ...(plan.capacityType === 'spot'
-          ? { SpotOptions: { AllocationStrategy: SPOT_ALLOCATION_STRATEGY } }
-          : { OnDemandOptions: { AllocationStrategy: ON_DEMAND_ALLOCATION_STRATEGY } }),
-        LaunchTemplateConfigs: configs,
-        TagSpecifications: [
-          { ResourceType: 'instance', Tags: ec2Tags },
-          { ResourceType: 'volume', Tags: ec2Tags },
-          { ResourceType: 'fleet', Tags: ec2Tags },
-        ],
-      })
-    );
+    const sendFleet = () =>
+      this.options.ec2.send(
+        new CreateFleetCommand({
+          Type: 'instant',
+          // The uid alone, not the request: a retry whose overrides changed (ICE cache, prices) must still be
+          // recognised by EC2 (it answers IdempotentParameterMismatch, retryable, and the next attempt's tag look-up
+          // adopts) rather than launch a second instance. The price: a fleet that failed without ICE keeps failing for
+          // this uid until the launch timeout replaces the NodeClaim, which is the cheaper mistake.
+          ClientToken: uid,
+          TargetCapacitySpecification: {
+            TotalTargetCapacity: 1,
+            DefaultTargetCapacityType: plan.capacityType === 'spot' ? 'spot' : 'on-demand',
+          },
+          ...(plan.capacityType === 'spot'
+            ? { SpotOptions: { AllocationStrategy: SPOT_ALLOCATION_STRATEGY } }
+            : { OnDemandOptions: { AllocationStrategy: ON_DEMAND_ALLOCATION_STRATEGY } }),
+          LaunchTemplateConfigs: configs,
+          TagSpecifications: [
+            { ResourceType: 'instance', Tags: ec2Tags },
+            { ResourceType: 'volume', Tags: ec2Tags },
+            { ResourceType: 'fleet', Tags: ec2Tags },
+          ],
+        })
+      );
+    let out: CreateFleetCommandOutput;
+    try {
+      out = await sendFleet();
+    } catch (error) {
+      if (!LAUNCH_TEMPLATE_NOT_FOUND_CODES.has(awsErrorCode(error) ?? '')) throw error;
+      // Another worker (or the unused-template sweep) deleted a template this process had cached: forget them all
+      // and build the request once more, which recreates the template.
+      for (const name of templateNames) this.launchTemplates.invalidate(name);
+      if (!retryOnMissingTemplate) throw this.createError(error, 'LaunchTemplateNotFound');
+      return this.launch(nodeClaim, uid, nodeClass, instanceTypes, false);
+    }
     const unavailable = this.recordCapacityErrors(out.Errors ?? [], zoneBySubnet, plan.capacityType);
     const launched = out.Instances?.find((i) => (i.InstanceIds?.length ?? 0) > 0);
     const instanceId = launched?.InstanceIds?.[0];

@@ -34,6 +34,13 @@ export const NOT_FOUND_CODES: ReadonlySet<string> = new Set([
   'ParameterNotFound',
 ]);
 
+/** A launch named a template that no longer exists (deleted by another worker or the unused-template sweep). */
+export const LAUNCH_TEMPLATE_NOT_FOUND_CODES: ReadonlySet<string> = new Set([
+  'InvalidLaunchTemplateName.NotFoundException',
+  'InvalidLaunchTemplateId.NotFound',
+  'InvalidLaunchTemplateId.VersionNotFound',
+]);
+
 export const ALREADY_EXISTS_CODES: ReadonlySet<string> = new Set([
   'EntityAlreadyExists',
   'EntityAlreadyExistsException',

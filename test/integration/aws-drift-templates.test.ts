@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateSecurityGroupCommand,
+  DeleteLaunchTemplateCommand,
+  DeleteSecurityGroupCommand,
+  DescribeInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { randomUUID } from 'node:crypto';
 import type { NodeClaimLike } from '../../core/cloudprovider/index.js';
 import {
@@ -108,6 +113,26 @@ describe('EC2 cloud provider: launch templates and drift on the EC2 emulator', (
     expect(await fx.provider.launchTemplates.listOwned(name)).toHaveLength(1);
     expect(await fx.provider.launchTemplates.deleteForNodeClass(name)).toHaveLength(1);
     expect(await fx.provider.launchTemplates.listOwned(name)).toEqual([]);
+  });
+
+  it('should recreate a cached launch template that was deleted behind its back, and launch', async () => {
+    const spec = discoverySpec(role, { tags: { purpose: 'deleted-behind' } });
+    const name = await newClass('ltgone', spec);
+    await launch(name, spec);
+    const [template] = await fx.provider.launchTemplates.listOwned(name);
+    await fx.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: template!.id }));
+    const before = await createCalls();
+    const fleetsBefore = (await control.calls())['CreateFleet'] ?? 0;
+
+    const claim = await launch(name, spec);
+
+    expect(claim.status.providerID).toMatch(/^aws:\/\/\//);
+    // The first CreateFleet named the deleted template and failed; the template was made again and the retry launched.
+    expect(((await control.calls())['CreateFleet'] ?? 0) - fleetsBefore).toBe(2);
+    expect((await createCalls()) - before).toBe(1);
+    const [recreated] = await fx.provider.launchTemplates.listOwned(name);
+    expect(recreated!.name).toBe(template!.name);
+    expect(recreated!.id).not.toBe(template!.id);
   });
 
   it('should tag the instance as Karpenter does and attach the class security groups', async () => {
