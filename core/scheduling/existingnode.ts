@@ -52,6 +52,13 @@ export class ExistingNodeState {
         return ctx.insufficient[k] ?? 'insufficient resources';
     }
     if (podClass.invalid !== undefined) return podClass.invalid;
+    for (const { group, selfSelecting } of ctx.shortcuts ? podClass.topology.quickChecks : []) {
+      const domain = this.requirements.get(group.key)?.single();
+      if (domain === undefined) continue;
+      if (!group.quickAdmits(domain, selfSelecting, podClass.strictRequirements.get(group.key))) {
+        return group.unsatisfiable;
+      }
+    }
     const taint = firstUntoleratedTaint(this.taints, podClass.spec.tolerations);
     if (taint !== undefined) return `did not tolerate taint ${formatTaint(taint)}`;
     for (const port of podClass.spec.hostPorts) if (conflicts(this.hostPorts, port)) return `host port ${port} in use`;

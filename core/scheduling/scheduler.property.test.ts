@@ -135,11 +135,30 @@ describe('solve properties', () => {
       fc.property(
         fc.array(topologyPodShape, { minLength: 1, maxLength: 40 }),
         fc.array(typeShape, { minLength: 1, maxLength: 6 }),
-        (shapes, types) => {
+        fc.array(
+          fc.record({
+            zone: fc.constantFrom(...ZONES),
+            cpu: fc.integer({ min: 1, max: 8 }),
+            apps: fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 3 }),
+            initialized: fc.boolean(),
+          }),
+          { maxLength: 4 }
+        ),
+        (shapes, types, nodes) => {
           const input: SchedulingInput = {
             pods: shapes.map(topologyPod),
             instanceTypes: types.map((t, i) => instanceType(`t${i}`, t)),
             nodePools: [nodePool('default')],
+            existingNodes: nodes.map((n, i) => ({
+              name: `node-${i}`,
+              labels: { 'topology.kubernetes.io/zone': n.zone, 'kubernetes.io/hostname': `node-${i}` },
+              allocatable: { cpu: String(n.cpu), memory: '32Gi', pods: '110' },
+              initialized: n.initialized,
+              pods: n.apps.map((app, j) => ({
+                metadata: { name: `bound-${i}-${j}`, namespace: 'default', labels: { app } },
+                spec: { nodeName: `node-${i}`, containers: [{ resources: { requests: { cpu: '100m' } } }] },
+              })),
+            })),
           };
           expect(solve(input)).toEqual(solve(structuredClone(input), { withoutShortcuts: true }));
         }

@@ -92,7 +92,13 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
       unschedulable.push({ pod: key, reason: volumeRequirementsOrError });
       return;
     }
-    const spec = cachedSpec(pod, volumeRequirementsOrError, options.preferencePolicy === 'Ignore');
+    let spec: { spec: SchedulingSpec; key: string };
+    try {
+      spec = cachedSpec(pod, volumeRequirementsOrError, options.preferencePolicy === 'Ignore');
+    } catch (error) {
+      unschedulable.push({ pod: key, reason: `invalid pod: ${(error as Error).message}` });
+      return;
+    }
     for (const name of Object.keys(spec.spec.requests)) dims.add(name);
     pending.push({ pod, key, spec: spec.spec, classKey: spec.key, index });
   });
@@ -246,14 +252,14 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
   /** One attempt at placing a pod as it is now; the failure text lists why each NodePool refused it. */
   const add = (queued: QueuedPod): string | undefined => {
     const podClass = queued.podClass;
-    for (const node of existingStates) {
+    const blocked =
+      ctx.shortcuts && podClass.topology.quickChecks.some(({ group, selfSelecting }) => group.full(selfSelecting));
+    for (const node of blocked ? [] : existingStates) {
       const result = node.canAdd(podClass, ctx);
       if (typeof result === 'string') continue;
       node.commit(podClass, queued.key, ctx);
       return undefined;
     }
-    const blocked =
-      ctx.shortcuts && podClass.topology.quickChecks.some(({ group, selfSelecting }) => group.full(selfSelecting));
     for (const id of blocked ? [] : order.ids(ctx.shortcuts ? allowedZones(podClass) : undefined)) {
       const claim = claims[id];
       if (claim === undefined) continue;
