@@ -14,6 +14,14 @@ export interface CommandIo {
 type Command = (args: readonly string[], io: CommandIo) => number | Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  disrupt: {
+    summary: 'drain and terminate a node through its NodeClaim workflow (--reason R [--force])',
+    load: () => import('./disrupt.js').then((module) => module.runDisrupt),
+  },
+  status: {
+    summary: 'a table of NodeClaim workflows, or one NodeClaim in full',
+    load: () => import('./status.js').then((module) => module.runStatus),
+  },
   convert: {
     summary: 'turn a v1alpha5 Provisioner (+ karpenter ConfigMap) into a v1 NodePool and EC2NodeClass',
     load: () => import('./convert.js').then((module) => module.runConvert),

@@ -1,4 +1,5 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { AwsEndpoints } from './moto.js';
 import type { KubernetesEndpoints } from './kubernetes.js';
@@ -22,4 +23,8 @@ export function awsClientConfig(aws: AwsEndpoints, maxAttempts = 2) {
 
 export function ec2Client(aws: AwsEndpoints, maxAttempts = 2): EC2Client {
   return new EC2Client(awsClientConfig(aws, maxAttempts));
+}
+
+export function iamClient(aws: AwsEndpoints): IAMClient {
+  return new IAMClient(awsClientConfig(aws));
 }

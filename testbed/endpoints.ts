@@ -13,6 +13,9 @@ export interface TestbedEndpoints {
     vpcId: string;
     subnets: { id: string; zone: string }[];
     securityGroupId: string;
+    nodeRole: string;
+    /** The emulator's on-demand price table (JSON {instanceType: USD/h}); there is no Pricing API to ask. */
+    onDemandPricesFile: string;
   };
   /** The kubelet bridge's control API (GET/POST /settings). */
   bridge?: { control: string };

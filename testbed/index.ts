@@ -1,7 +1,8 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ec2Client } from './clients.js';
+import { ec2Client, iamClient, kubeConfigFor } from './clients.js';
+import { installCrds } from './crds.js';
 import type { TestbedEndpoints } from './endpoints.js';
 import { getStatus } from './http.js';
 import { startKubernetes } from './kubernetes.js';
@@ -9,7 +10,7 @@ import { startKwok } from './kwok.js';
 import { startMoto } from './moto.js';
 import { freePorts } from './ports.js';
 import { ManagedProcess } from './process.js';
-import { seedNetwork } from './seed.js';
+import { seedNetwork, seedNodeRole } from './seed.js';
 import { startTemporal } from './temporal.js';
 import { loadToolPaths } from './tools.js';
 import type { BridgeSettings } from './bridge/bridge.js';
@@ -26,6 +27,8 @@ export interface TestbedOptions {
   clusterName?: string;
   region?: string;
   bridge?: Partial<BridgeSettings>;
+  /** Install the project's CRDs from deploy/crds (default true). */
+  crds?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -38,6 +41,7 @@ export interface Testbed {
 }
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CRD_DIR = join(REPO, 'deploy', 'crds');
 
 export const DEFAULT_BRIDGE_SETTINGS: BridgeSettings = {
   bootDelayMs: 2000,
@@ -82,14 +86,27 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
       parts.has('aws')
         ? startMoto(tools, dir, started, region, log).then(async (endpoint) => {
             const network = await seedNetwork(ec2Client(endpoint), clusterName, region);
-            log(`seeded VPC ${network.vpcId} with ${network.subnets.length} subnets and a security group`);
-            return { ...endpoint, ...network };
+            const nodeRole = await seedNodeRole(iamClient(endpoint), clusterName);
+            // The emulator has no Pricing API; its synthetic on-demand table is what the worker prices with here.
+            const prices = (await (await fetch(`${endpoint.control}/prices`)).json()) as {
+              onDemand: Record<string, number>;
+            };
+            const onDemandPricesFile = join(dir, 'on-demand-prices.json');
+            writeFileSync(onDemandPricesFile, JSON.stringify(prices.onDemand));
+            log(
+              `seeded VPC ${network.vpcId} with ${network.subnets.length} subnets, a security group and role ${nodeRole}`
+            );
+            return { ...endpoint, ...network, nodeRole, onDemandPricesFile };
           })
         : undefined,
     ]);
     if (temporal) endpoints.temporal = temporal;
     if (kubernetes) endpoints.kubernetes = kubernetes;
     if (aws) endpoints.aws = aws;
+    if (kubernetes && options.crds !== false && existsSync(CRD_DIR)) {
+      const names = await installCrds(kubeConfigFor(kubernetes), CRD_DIR);
+      log(`installed CRDs: ${names.join(', ')}`);
+    }
     if (parts.has('kwok')) await startKwok(tools, dir, kubernetes!.kubeconfig, started, log);
     if (parts.has('bridge')) {
       const [controlPort] = await freePorts(1);

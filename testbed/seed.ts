@@ -8,6 +8,7 @@ import {
   DescribeVpcsCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
+import { CreateRoleCommand, GetRoleCommand, type IAMClient } from '@aws-sdk/client-iam';
 
 export interface SeededNetwork {
   vpcId: string;
@@ -61,4 +62,23 @@ export async function seedNetwork(ec2: EC2Client, clusterName: string, region: s
   }
   subnets.sort((a, b) => a.zone.localeCompare(b.zone));
   return { vpcId, subnets, securityGroupId };
+}
+
+/** The node IAM role an EC2NodeClass names with `role` (Karpenter creates the instance profile from it). */
+export async function seedNodeRole(iam: IAMClient, clusterName: string): Promise<string> {
+  const roleName = `KarpenterNodeRole-${clusterName}`;
+  try {
+    await iam.send(new GetRoleCommand({ RoleName: roleName }));
+  } catch {
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: roleName,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+        }),
+      })
+    );
+  }
+  return roleName;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { LifecycleSettings } from '../workflows/nodeclaim/state.js';
 
 /** The worker's whole configuration, from the environment (the only place that reads it). */
 const WorkerEnv = z.object({
@@ -11,6 +12,17 @@ const WorkerEnv = z.object({
   /** Set for the test bed's EC2 emulator; unset in AWS. */
   AWS_ENDPOINT_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  /** The API server address nodes join (written into their user data); read from the kubeconfig when unset. */
+  CLUSTER_ENDPOINT: z.string().url().optional(),
+  /** Lifecycle timings, Karpenter's by default; tests shorten them. Seconds. */
+  KT_LAUNCH_TIMEOUT_SECONDS: z.coerce.number().positive().optional(),
+  KT_REGISTRATION_TIMEOUT_SECONDS: z.coerce.number().positive().optional(),
+  KT_RECONCILE_INTERVAL_SECONDS: z.coerce.number().positive().optional(),
+  KT_OBSERVE_INTERVAL_SECONDS: z.coerce.number().positive().optional(),
+  /** Run the NodeClaim/Node watcher in this process (every worker may; repeats are harmless). */
+  KT_WATCH: z.enum(['true', 'false']).default('true'),
+  /** On-demand prices as JSON {instanceType: USD/h}, used where the Pricing API is not reachable (isolated VPCs, the test bed). */
+  KT_ON_DEMAND_PRICES_FILE: z.string().optional(),
 });
 
 export interface WorkerConfig {
@@ -19,6 +31,10 @@ export interface WorkerConfig {
   kubeconfig: string | undefined;
   aws: { region: string; endpoint: string | undefined };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  clusterEndpoint: string | undefined;
+  lifecycle: Partial<LifecycleSettings>;
+  watch: boolean;
+  onDemandPricesFile: string | undefined;
 }
 
 export class WorkerConfigError extends Error {
@@ -38,5 +54,14 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     kubeconfig: e.KUBECONFIG,
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL },
     logLevel: e.LOG_LEVEL,
+    clusterEndpoint: e.CLUSTER_ENDPOINT,
+    lifecycle: {
+      ...(e.KT_LAUNCH_TIMEOUT_SECONDS ? { launchTimeoutMs: e.KT_LAUNCH_TIMEOUT_SECONDS * 1000 } : {}),
+      ...(e.KT_REGISTRATION_TIMEOUT_SECONDS ? { registrationTimeoutMs: e.KT_REGISTRATION_TIMEOUT_SECONDS * 1000 } : {}),
+      ...(e.KT_RECONCILE_INTERVAL_SECONDS ? { reconcileIntervalMs: e.KT_RECONCILE_INTERVAL_SECONDS * 1000 } : {}),
+      ...(e.KT_OBSERVE_INTERVAL_SECONDS ? { observeIntervalMs: e.KT_OBSERVE_INTERVAL_SECONDS * 1000 } : {}),
+    },
+    watch: e.KT_WATCH === 'true',
+    onDemandPricesFile: e.KT_ON_DEMAND_PRICES_FILE,
   };
 }

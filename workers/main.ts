@@ -1,14 +1,29 @@
-// The worker process: reads the environment, builds the Kubernetes and AWS clients, and runs the Temporal worker.
+// The worker process: reads the environment, builds the Kubernetes, AWS and Temporal clients, runs the Temporal
+// worker, the NodeClaim watcher and the EC2NodeClass controller.
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { KubeConfig } from '@kubernetes/client-node';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
+import { createNodeClaimActivities } from '../activities/nodeclaim/activities.js';
+import { createNodeClassStatusActivities } from '../activities/nodeclass-status.js';
 import { createPreflightActivities } from '../activities/preflight.js';
+import { createAwsCloudProvider } from '../adapters/aws/cloudprovider.js';
+import { systemClock } from '../adapters/aws/clock.js';
+import { kubernetesNodeClasses } from '../adapters/aws/nodeclass-store.js';
+import { staticOnDemandPrices } from '../adapters/aws/pricing.js';
 import { ec2Zones } from '../adapters/aws/zones.js';
 import { kubernetesClusterInfo } from '../adapters/kubernetes/cluster-info.js';
+import { kubernetesLifecycle } from '../adapters/kubernetes/lifecycle.js';
+import { NodeClaimWatcher } from '../adapters/kubernetes/nodeclaim-watcher.js';
 import { bundlerOptions, workflowsPath } from './bundle.js';
 import { loadWorkerConfig } from './config.js';
+import { temporalLifecycleNotifier } from './lifecycle-notifier.js';
 import { temporalLoggerFor } from './logging.js';
+import { NodeClassController } from './nodeclass-controller.js';
 
 const config = loadWorkerConfig(process.env);
 const logger = pino({ level: config.logLevel, base: { component: 'worker', cluster: config.clusterName } });
@@ -17,9 +32,26 @@ Runtime.install({ logger: temporalLoggerFor(logger) });
 const kubeConfig = new KubeConfig();
 if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
 else kubeConfig.loadFromCluster();
-const ec2 = new EC2Client({
+const aws = { region: config.aws.region, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}) };
+const ec2 = new EC2Client(aws);
+const ssm = new SSMClient(aws);
+const iam = new IAMClient(aws);
+const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+const version = await kubeConfig.makeApiClient(VersionApi).getCode();
+const kubernetesVersion = `${version.major}.${version.minor.replace(/\D.*$/, '')}`;
+
+const prices: Record<string, number> = config.onDemandPricesFile
+  ? (JSON.parse(readFileSync(config.onDemandPricesFile, 'utf8')) as Record<string, number>)
+  : {};
+const cloud = createAwsCloudProvider({
+  ec2,
+  ssm,
+  iam,
+  clusterName: config.clusterName,
+  clusterEndpoint: config.clusterEndpoint ?? kubeConfig.getCurrentCluster()?.server ?? '',
   region: config.aws.region,
-  ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}),
+  nodeClasses: kubernetesNodeClasses(custom),
+  onDemandPrices: staticOnDemandPrices(prices),
 });
 
 const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -31,14 +63,53 @@ const worker = await Worker.create({
   bundlerOptions,
   activities: {
     ...createPreflightActivities({ cluster: kubernetesClusterInfo(kubeConfig), cloud: ec2Zones(ec2) }),
+    ...createNodeClaimActivities({ kube: kubernetesLifecycle(kubeConfig), cloud }),
   },
   // In-flight activities get time to finish on SIGTERM (the SDK default of 0 cancels them at once).
   shutdownGraceTime: '20 seconds',
 });
-logger.info({ taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace }, 'worker started');
+
+const background: { stop(): Promise<void> }[] = [];
+if (config.watch) {
+  const clientConnection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+  const watcher = new NodeClaimWatcher(
+    kubeConfig,
+    temporalLifecycleNotifier(client, config.temporal.taskQueue, config.lifecycle),
+    logger.child({ component: 'nodeclaim-watcher' })
+  );
+  const { reconcileNodeClassStatus } = createNodeClassStatusActivities({
+    ec2,
+    ssm,
+    iam,
+    objects: custom,
+    clusterName: config.clusterName,
+    region: config.aws.region,
+    kubernetesVersion,
+    clock: systemClock,
+  });
+  const nodeClasses = new NodeClassController(
+    kubeConfig,
+    reconcileNodeClassStatus,
+    logger.child({ component: 'ec2nodeclass-controller' })
+  );
+  await Promise.all([watcher.start(), nodeClasses.start()]);
+  background.push(watcher, nodeClasses, { stop: () => clientConnection.close() });
+}
+
+logger.info(
+  {
+    taskQueue: config.temporal.taskQueue,
+    namespace: config.temporal.namespace,
+    kubernetesVersion,
+    watch: config.watch,
+  },
+  'worker started'
+);
 try {
   await worker.run();
 } finally {
+  for (const part of background) await part.stop().catch(() => undefined);
   await connection.close();
   logger.info('worker stopped');
 }

@@ -1,2 +1,3 @@
 // Every workflow the worker registers. Workflow files import activities as types only.
 export { preflightWorkflow } from './preflight.js';
+export { nodeClaimWorkflow } from './nodeclaim/workflow.js';

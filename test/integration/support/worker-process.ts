@@ -37,6 +37,8 @@ export async function startWorkerProcess(
       AWS_ACCESS_KEY_ID: aws.accessKeyId,
       AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
       AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      KT_ON_DEMAND_PRICES_FILE: aws.onDemandPricesFile,
       LOG_LEVEL: 'info',
       ...options.env,
     },

@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadToolPaths } from '../../../testbed/tools.js';
+import type { TemporalEndpoints } from '../../../testbed/temporal.js';
+
+const CORPUS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'replay', 'histories');
+
+/**
+ * With KT_RECORD_HISTORIES=1, saves a finished workflow's history into the replay corpus (test/replay/histories)
+ * under a scenario name, so later workflow changes are checked against real runs. The Temporal CLI's JSON is the
+ * format `Worker.runReplayHistories` reads.
+ */
+export function recordHistory(temporal: TemporalEndpoints, workflowId: string, scenario: string): void {
+  if (process.env.KT_RECORD_HISTORIES !== '1') return;
+  const json = execFileSync(
+    loadToolPaths().temporal,
+    [
+      'workflow',
+      'show',
+      '--workflow-id',
+      workflowId,
+      '--output',
+      'json',
+      '--address',
+      temporal.address,
+      '--namespace',
+      temporal.namespace,
+    ],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }
+  );
+  mkdirSync(CORPUS, { recursive: true });
+  writeFileSync(join(CORPUS, `${scenario}.json`), JSON.stringify({ workflowId, history: JSON.parse(json) as unknown }));
+}
