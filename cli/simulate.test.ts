@@ -68,6 +68,26 @@ describe('simulate', () => {
     expect(stdout).toContain('11 pods, 10 scheduled, 2 new NodeClaims, $0.2880/hour');
   });
 
+  it('should report progress on stderr for big inputs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simulate-'));
+    writeFileSync(
+      join(dir, 'big.yaml'),
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: big}',
+        'spec:',
+        '  replicas: 6000',
+        '  template:',
+        '    spec:',
+        '      containers: [{name: a, resources: {requests: {cpu: 100m, memory: 64Mi}}}]',
+      ].join('\n')
+    );
+    const { code, stderr } = run([join(examples, 'nodepool-converted-from-seed.yaml'), dir, '-o', 'json']);
+    expect(code).toBe(0);
+    expect(stderr).toContain('planning: 6000/6000 pods');
+  });
+
   it('should refuse --region until the EC2 provider exists, and unknown flags', () => {
     expect(run([examples, '--region', 'us-east-1']).code).toBe(2);
     expect(run([examples, '--bogus']).code).toBe(2);

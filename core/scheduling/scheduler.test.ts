@@ -926,6 +926,16 @@ const scenarios: Scenario[] = [
     reasons: ['persistentvolumeclaim "nope" not found'],
   },
   {
+    name: 'should report a pod whose requests cannot be parsed',
+    input: input({ pods: [pod('bad', 'lots', '1Gi'), pod('good', '1', '1Gi')] }),
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/good'] }],
+      existingNodes: [],
+      unschedulable: ['default/bad'],
+    },
+    reasons: ['invalid pod: invalid quantity "lots"'],
+  },
+  {
     name: 'should fail a NodeClaim that cannot keep minValues instance types',
     input: input({
       pods: [pod('p', '1', '1Gi')],
