@@ -31,7 +31,7 @@ import {
   type NodeClaimLike,
   type NodePoolLike,
 } from '../../core/cloudprovider/index.js';
-import { ALLOW_UNDEFINED_WELL_KNOWN_LABELS, Requirements } from '../../core/requirements/index.js';
+import { Requirements } from '../../core/requirements/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { driftOf } from './drift.js';
 import {
@@ -107,15 +107,13 @@ function kubeletMayRegister(key: string): boolean {
   );
 }
 
-/** The newest AMI of the class that can boot this instance type (status AMIs are newest first). */
+/**
+ * The newest AMI of the class that can boot this instance type (status AMIs are newest first). The type's
+ * requirements are complete facts (absent labels are stated as absent), so nothing is left undefined to allow.
+ */
 export function amiFor(instanceType: InstanceType, amis: readonly ResolvedAmi[]): ResolvedAmi | undefined {
   const typeRequirements = Requirements.fromNodeSelectorRequirements(instanceType.requirements);
-  return amis.find((ami) =>
-    typeRequirements.isCompatible(
-      Requirements.fromNodeSelectorRequirements(ami.requirements),
-      ALLOW_UNDEFINED_WELL_KNOWN_LABELS
-    )
-  );
+  return amis.find((ami) => typeRequirements.isCompatible(Requirements.fromNodeSelectorRequirements(ami.requirements)));
 }
 
 export class AwsCloudProvider implements CloudProvider {

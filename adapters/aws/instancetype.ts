@@ -51,6 +51,11 @@ export const LABEL = {
   gpuMemory: 'karpenter.k8s.aws/instance-gpu-memory',
 } as const;
 
+/** The `karpenter.k8s.aws/instance-*` labels this provider writes. */
+export const PROVIDER_LABELS: readonly string[] = Object.values(LABEL).filter((key) =>
+  key.startsWith('karpenter.k8s.aws/')
+);
+
 export const RESOURCE = {
   nvidiaGpu: 'nvidia.com/gpu',
   amdGpu: 'amd.com/gpu',
@@ -257,8 +262,11 @@ export function buildInstanceType(
     operator: 'In',
     values: [...new Set(offerings.map((o) => o.capacityType))],
   });
-  if (info.GpuInfo === undefined) {
-    requirements.push({ key: LABEL.gpuCount, operator: 'DoesNotExist' });
+  // Every provider label the type lacks is stated as absent, as Karpenter does: a NodePool or pod asking for
+  // `instance-gpu-manufacturer In [nvidia]`, or an nvidia AMI, must not match a type that simply has no GPU.
+  const present = new Set(requirements.map((r) => r.key));
+  for (const key of PROVIDER_LABELS) {
+    if (!present.has(key)) requirements.push({ key, operator: 'DoesNotExist' });
   }
   const { capacity: resources, overhead } = capacityAndOverhead(info, capacity);
   return { name: info.InstanceType ?? '', requirements, capacity: resources, overhead, offerings };

@@ -3,6 +3,7 @@ import { DescribeInstanceAttributeCommand, DescribeInstancesCommand } from '@aws
 import { CoreV1Api } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import type { NodeClaimLike } from '../../core/cloudprovider/index.js';
+import { deleteInstanceProfile } from '../../adapters/aws/instanceprofile.js';
 import { kubeConfigFor } from '../../testbed/clients.js';
 import { loadEndpoints, requirePart } from '../../testbed/endpoints.js';
 import { awsControl } from './support/aws-control.js';
@@ -50,6 +51,7 @@ describe('EC2 cloud provider: create, get, list, delete on the EC2 emulator', ()
       }
     }
     await fx.provider.launchTemplates.deleteForNodeClass(nodeClassName);
+    await deleteInstanceProfile(fx.iam, { clusterName: endpoints.clusterName, region: 'us-west-2', nodeClassName });
   });
 
   const onDemand = (types: string[]): NodeClaimLike['spec']['requirements'] => [
@@ -143,6 +145,67 @@ describe('EC2 cloud provider: create, get, list, delete on the EC2 emulator', ()
     // The provider's estimate is what the (bridge's) kubelet reports.
     expect(node.status?.capacity?.['pods']).toBe(String(launched.capacity['pods']));
     expect(node.status?.allocatable?.['cpu']).toBe(`${launched.allocatable['cpu']}m`);
+  });
+
+  it.each([
+    ['m7g.large', '-arm64-standard-'],
+    ['g5.xlarge', '-x86_64-nvidia-'],
+    ['c5.large', '-x86_64-standard-'],
+  ])('should boot %s from the AMI variant that fits it (%s)', async (instanceType, variant) => {
+    const claim = nodeClaim(nodeClassName, onDemand([instanceType]));
+    created.push(claim);
+    const launched = await fx.provider.create(claim);
+    const amis = (await fx.nodeClasses.get(nodeClassName))?.status?.amis ?? [];
+    expect(amis.find((a) => a.id === launched.imageID)?.name).toContain(variant);
+    const id = launched.providerID.split('/').pop()!;
+    const described = await fx.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+    expect(described.Reservations?.[0]?.Instances?.[0]?.ImageId).toBe(launched.imageID);
+  });
+
+  it('should bootstrap a Bottlerocket node whose TOML settings register its labels and taints', async () => {
+    const bottlerocketClass = `br-${nodeClassName}`;
+    await fx.applyNodeClass(
+      bottlerocketClass,
+      discoverySpec('KarpenterNodeRole-it', { amiSelectorTerms: [{ alias: 'bottlerocket@latest' }] })
+    );
+    const claim = nodeClaim(bottlerocketClass, onDemand(['m5.large']), {
+      nodePool: 'br-pool',
+      taints: [{ key: 'os', value: 'bottlerocket', effect: 'NoSchedule' }],
+    });
+    created.push(claim);
+    try {
+      const launched = await fx.provider.create(claim);
+      const id = launched.providerID.split('/').pop()!;
+      const userData = await fx.ec2.send(
+        new DescribeInstanceAttributeCommand({ InstanceId: id, Attribute: 'userData' })
+      );
+      expect(Buffer.from(userData.UserData?.Value ?? '', 'base64').toString()).toContain(
+        '[settings.kubernetes.node-labels]'
+      );
+
+      const node = await eventually('the bridge to register the Bottlerocket node', async () => {
+        const nodes = await core.listNode();
+        return nodes.items.find((n) => n.spec?.providerID === launched.providerID);
+      });
+      expect(node.metadata?.labels).toMatchObject({
+        'karpenter.sh/nodepool': 'br-pool',
+        'karpenter.sh/capacity-type': 'on-demand',
+      });
+      expect(node.spec?.taints).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ key: 'karpenter.sh/unregistered', effect: 'NoExecute' }),
+          expect.objectContaining({ key: 'os', value: 'bottlerocket', effect: 'NoSchedule' }),
+        ])
+      );
+    } finally {
+      await fx.provider.delete(claim).catch(() => undefined);
+      await fx.provider.launchTemplates.deleteForNodeClass(bottlerocketClass);
+      await deleteInstanceProfile(fx.iam, {
+        clusterName: endpoints.clusterName,
+        region: 'us-west-2',
+        nodeClassName: bottlerocketClass,
+      });
+    }
   });
 
   it('should get and list a launched instance, and delete it until NodeClaimNotFound', async () => {
