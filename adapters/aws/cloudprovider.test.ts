@@ -4,8 +4,8 @@ import { aliasParameters } from './amis.js';
 import { amiFor } from './cloudprovider.js';
 import { buildInstanceType } from './instancetype.js';
 
-const info = (name: string, arch: string, gpu?: string): InstanceTypeInfo => ({
-  InstanceType: name,
+const info = (name: string, arch: 'x86_64' | 'arm64', gpu?: string): InstanceTypeInfo => ({
+  InstanceType: name as InstanceTypeInfo['InstanceType'],
   SupportedUsageClasses: ['on-demand'],
   ProcessorInfo: { SupportedArchitectures: [arch] },
   VCpuInfo: { DefaultVCpus: 4 },
