@@ -316,6 +316,25 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'should never provision from static or deleting NodePools',
+    input: input({
+      pods: [pod('p', '1', '1Gi')],
+      nodePools: [
+        { ...nodePool('static', { weight: 90, replicas: 3 }) },
+        {
+          ...nodePool('leaving', { weight: 80 }),
+          metadata: { name: 'leaving', deletionTimestamp: '2026-11-27T00:00:00Z' },
+        },
+        nodePool('dynamic'),
+      ],
+    }),
+    expected: {
+      nodeClaims: [{ nodePool: 'dynamic', launch: 'small/zone-a/on-demand', pods: ['default/p'] }],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
     name: 'should fall through to a lower-weight NodePool the heavier one cannot serve',
     input: input({
       pods: [pod('p', '1', '1Gi', { nodeSelector: { [ZONE]: 'zone-c' } })],

@@ -181,11 +181,14 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
       (a.state.name < b.state.name ? -1 : a.state.name > b.state.name ? 1 : 0)
   );
 
-  const nodePools = [...input.nodePools].sort(
-    (a, b) =>
-      (b.spec.weight ?? 0) - (a.spec.weight ?? 0) ||
-      (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0)
-  );
+  // Like Karpenter's provisioner: static NodePools and NodePools being deleted never launch for pending pods.
+  const nodePools = input.nodePools
+    .filter((nodePool) => nodePool.spec.replicas === undefined && nodePool.metadata.deletionTimestamp === undefined)
+    .sort(
+      (a, b) =>
+        (b.spec.weight ?? 0) - (a.spec.weight ?? 0) ||
+        (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0)
+    );
   const templates = nodePools.map((nodePool, i) => {
     const used = usage.get(nodePool.metadata.name);
     return new NodeClaimTemplate(

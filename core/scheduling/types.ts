@@ -106,9 +106,11 @@ export interface Pod {
 }
 
 export interface NodePool {
-  metadata: { name: string };
+  metadata: { name: string; deletionTimestamp?: string };
   spec: {
     weight?: number;
+    /** Static NodePool (alpha): it keeps a fixed node count and never provisions for pending pods. */
+    replicas?: number;
     limits?: Record<string, Quantity>;
     template: {
       metadata?: { labels?: Record<string, string> };
