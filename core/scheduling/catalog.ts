@@ -66,6 +66,35 @@ export interface OfferingCombo {
 
 const compiled = new WeakMap<readonly InstanceType[], CompiledCatalog[]>();
 
+/**
+ * A cheap numeric fingerprint of what typically changes in place between solves: offering availability and
+ * prices, capacity and overhead figures, requirement counts. Names and label values are covered by identity of
+ * the array; an in-place rename would not be caught.
+ */
+function catalogFingerprint(types: readonly InstanceType[]): number {
+  let hash = 0x811c9dc5;
+  const mix = (value: number): void => {
+    hash = Math.imul(hash ^ (value | 0), 0x01000193);
+    hash = Math.imul(hash ^ (((value * 1e6) % 2147483647) | 0), 0x01000193);
+  };
+  for (const type of types) {
+    mix(type.name.length);
+    for (const value of Object.values(type.capacity)) mix(value);
+    for (const part of [type.overhead.kubeReserved, type.overhead.systemReserved, type.overhead.evictionThreshold]) {
+      for (const value of Object.values(part)) mix(value);
+    }
+    mix(type.offerings.length);
+    for (const offering of type.offerings) {
+      mix(offering.price);
+      mix(offering.available ? 1 : 2);
+      mix(offering.zone.length + offering.zone.charCodeAt(offering.zone.length - 1));
+      mix(offering.capacityType.length);
+    }
+    mix(type.requirements.length);
+  }
+  return hash >>> 0;
+}
+
 export class CompiledCatalog {
   /**
    * The compiled form of a catalogue array, reused while the same array is passed again with the same resource
@@ -74,10 +103,15 @@ export class CompiledCatalog {
    */
   static cached(types: readonly InstanceType[], dims: ResourceDimensions): CompiledCatalog {
     for (const type of types) for (const name of Object.keys(type.capacity)) dims.add(name);
+    // The fingerprint catches an array edited in place (an offering marked unavailable, a price change).
+    const fingerprint = catalogFingerprint(types);
     const list = compiled.get(types) ?? [];
-    const hit = list.find((catalog) => catalog.dims.names.join('\u0000') === dims.names.join('\u0000'));
+    const hit = list.find(
+      (catalog) =>
+        catalog.fingerprint === fingerprint && catalog.dims.names.join('\u0000') === dims.names.join('\u0000')
+    );
     if (hit !== undefined) return hit;
-    const catalog = new CompiledCatalog(types, dims);
+    const catalog = new CompiledCatalog(types, dims, fingerprint);
     compiled.set(types, [...list.slice(-3), catalog]);
     return catalog;
   }
@@ -97,7 +131,8 @@ export class CompiledCatalog {
 
   constructor(
     readonly types: readonly InstanceType[],
-    readonly dims: ResourceDimensions
+    readonly dims: ResourceDimensions,
+    readonly fingerprint: number = catalogFingerprint(types)
   ) {
     for (const type of types) {
       for (const name of Object.keys(type.capacity)) dims.add(name);

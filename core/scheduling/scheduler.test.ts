@@ -1041,3 +1041,15 @@ describe('solve', () => {
     expect(seen.slice(-2)).toEqual([3, 3]);
   });
 });
+
+describe('solve with a catalogue edited in place', () => {
+  it('should see an offering marked unavailable in the same array', () => {
+    const instanceTypes = standardTypes();
+    const scenario = input({ pods: [pod('p', '1', '1Gi')], instanceTypes });
+    expect(solve(scenario).nodeClaims[0]?.launch.zone).toBe('zone-a');
+    for (const type of instanceTypes) {
+      for (const offering of type.offerings) if (offering.zone === 'zone-a') offering.available = false;
+    }
+    expect(solve(scenario).nodeClaims[0]?.launch.zone).toBe('zone-b');
+  });
+});
