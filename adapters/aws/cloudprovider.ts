@@ -42,7 +42,13 @@ import {
   toAwsApiError,
   UNFULFILLABLE_CAPACITY_CODES,
 } from './errors.js';
-import { ON_DEMAND_ALLOCATION_STRATEGY, planLaunch, SPOT_ALLOCATION_STRATEGY, type Candidate } from './fleet.js';
+import {
+  canonicalRequests,
+  ON_DEMAND_ALLOCATION_STRATEGY,
+  planLaunch,
+  SPOT_ALLOCATION_STRATEGY,
+  type Candidate,
+} from './fleet.js';
 import { UnavailableOfferings, type OfferingKey } from './ice-cache.js';
 import { InstanceProvider, instanceIdOf, providerIdOf, type Ec2Instance } from './instances.js';
 import { InstanceTypeProvider } from './instancetype-provider.js';
@@ -213,7 +219,12 @@ export class AwsCloudProvider implements CloudProvider {
     const subnetByZone = new Map<string, string>();
     for (const s of status.subnets ?? []) if (!subnetByZone.has(s.zone)) subnetByZone.set(s.zone, s.id);
     const zoneBySubnet = new Map([...subnetByZone].map(([zone, id]) => [id, zone]));
-    const plan = planLaunch(nodeClaim.spec.requirements, instanceTypes, new Set(subnetByZone.keys()));
+    const plan = planLaunch(
+      nodeClaim.spec.requirements,
+      instanceTypes,
+      new Set(subnetByZone.keys()),
+      canonicalRequests(nodeClaim.spec.resources?.requests)
+    );
     if (plan === undefined) {
       throw new InsufficientCapacityError(
         `no available offering of ${instanceTypes.length} launchable instance types meets the nodeclaim's requirements`

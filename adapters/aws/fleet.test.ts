@@ -1,6 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import type { InstanceType, Offering } from '../../core/cloudprovider/index.js';
-import { filterUnwantedSpot, MAX_OVERRIDES, planLaunch, selectCapacityType, candidates } from './fleet.js';
+import {
+  candidates,
+  canonicalRequests,
+  filterUnwantedSpot,
+  fitsRequests,
+  MAX_OVERRIDES,
+  planLaunch,
+  selectCapacityType,
+} from './fleet.js';
 
 const offering = (zone: string, capacityType: Offering['capacityType'], price: number, available = true): Offering => ({
   zone,
@@ -84,5 +92,29 @@ describe('launch planning', () => {
     const spot = all.filter((c) => c.offering.capacityType === 'spot');
     expect(filterUnwantedSpot(spot, all).map((c) => c.instanceType.name)).toEqual(['m5.large']);
     expect(selectCapacityType(all)).toBe('spot');
+  });
+});
+
+describe('launch candidates and the nodeclaim requests', () => {
+  it('should read requests as canonical numbers', () => {
+    expect(canonicalRequests({ cpu: '1500m', memory: '1Gi', pods: 3, 'nvidia.com/gpu': '1' })).toEqual({
+      cpu: 1500,
+      memory: 1024 ** 3,
+      pods: 3,
+      'nvidia.com/gpu': 1,
+    });
+  });
+
+  it('should launch only types whose allocatable fits the requests, even when a smaller type is cheaper', () => {
+    const small = { ...type('c5.large', [offering('a', 'on-demand', 0.08)]), capacity: { cpu: 2000, pods: 29 } };
+    const large = { ...type('c5.xlarge', [offering('a', 'on-demand', 0.17)]), capacity: { cpu: 4000, pods: 58 } };
+    small.overhead = { kubeReserved: { cpu: 70 }, systemReserved: {}, evictionThreshold: {} };
+    large.overhead = { kubeReserved: { cpu: 80 }, systemReserved: {}, evictionThreshold: {} };
+    expect(fitsRequests({ cpu: 1930 }, small)).toBe(true);
+    expect(fitsRequests({ cpu: 1931 }, small)).toBe(false);
+    expect(fitsRequests({ 'nvidia.com/gpu': 1 }, large)).toBe(false);
+    const plan = planLaunch([pool], [small, large], zones, canonicalRequests({ cpu: '3' }));
+    expect(plan?.choices.map((c) => c.instanceType.name)).toEqual(['c5.xlarge']);
+    expect(planLaunch([pool], [small], zones, canonicalRequests({ cpu: '3' }))).toBeUndefined();
   });
 });

@@ -3,7 +3,9 @@
  * `getOverrides`): the capacity type by Karpenter's precedence, then overrides — one per (instance type, zone), the
  * zone's chosen subnet, cheapest first, at most 60 — grouped by launch template (AMI and max pods). Pure.
  */
-import type { CapacityType, InstanceType, Offering } from '../../core/cloudprovider/index.js';
+import type { CapacityType, InstanceType, Offering, ResourceList } from '../../core/cloudprovider/index.js';
+import { allocatable } from '../../core/cloudprovider/index.js';
+import { Quantity } from '../../core/resources/index.js';
 import { ALLOW_UNDEFINED_WELL_KNOWN_LABELS, Requirements } from '../../core/requirements/index.js';
 import type { RequirementSpec } from '../../core/cloudprovider/index.js';
 import { LABEL } from './instancetype.js';
@@ -25,6 +27,22 @@ export function compatibleInstanceTypes(
   return instanceTypes.filter((it) =>
     claim.isCompatible(Requirements.fromNodeSelectorRequirements(it.requirements), ALLOW_UNDEFINED_WELL_KNOWN_LABELS)
   );
+}
+
+/** Requests as canonical numbers (cpu in millicores, everything else in base units), as the catalogue counts them. */
+export function canonicalRequests(requests: Readonly<Record<string, string | number>> | undefined): ResourceList {
+  const out: ResourceList = {};
+  for (const [name, value] of Object.entries(requests ?? {})) {
+    const quantity = Quantity.parse(value);
+    out[name] = name === 'cpu' ? quantity.milliValue() : quantity.value();
+  }
+  return out;
+}
+
+/** Whether the NodeClaim's requests fit the type's allocatable (Karpenter filters launch candidates by it too). */
+export function fitsRequests(requests: ResourceList, instanceType: InstanceType): boolean {
+  const free = allocatable(instanceType);
+  return Object.entries(requests).every(([name, value]) => value <= (free[name] ?? 0));
 }
 
 /** Offerings of these types the requirements allow (zone, capacity type), available and in a zone with a subnet. */
@@ -89,9 +107,11 @@ export interface LaunchPlan {
 export function planLaunch(
   requirements: readonly RequirementSpec[],
   instanceTypes: readonly InstanceType[],
-  zonesWithSubnet: ReadonlySet<string>
+  zonesWithSubnet: ReadonlySet<string>,
+  requests: ResourceList = {}
 ): LaunchPlan | undefined {
-  const all = candidates(requirements, compatibleInstanceTypes(requirements, instanceTypes), zonesWithSubnet);
+  const fitting = compatibleInstanceTypes(requirements, instanceTypes).filter((it) => fitsRequests(requests, it));
+  const all = candidates(requirements, fitting, zonesWithSubnet);
   const capacityType = selectCapacityType(all);
   if (capacityType === undefined) return undefined;
   let chosen = all.filter((c) => c.offering.capacityType === capacityType);

@@ -110,6 +110,20 @@ describe('EC2 cloud provider: capacity fallback, the ICE cache and typed errors 
     fx.clock.advance(UNAVAILABLE_OFFERING_TTL_MS);
   });
 
+  it('should launch only a type whose allocatable fits the nodeclaim requests, not the cheapest', async () => {
+    const c = nodeClaim(nodeClassName, [
+      { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['c5.large', 'c5.xlarge'] },
+      { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+    ]);
+    c.spec.resources = { requests: { cpu: '3', memory: '4Gi' } };
+    created.push(c);
+
+    const launched = await fx.provider.create(c);
+
+    expect(launched.labels['node.kubernetes.io/instance-type']).toBe('c5.xlarge');
+    expect(launched.allocatable['cpu']).toBeGreaterThanOrEqual(3000);
+  });
+
   it('should prefer spot when the nodeclaim allows spot and on-demand (Karpenter capacity-type precedence)', async () => {
     const launched = await fx.provider.create(claim(['spot', 'on-demand']));
     expect(launched.labels['karpenter.sh/capacity-type']).toBe('spot');
@@ -168,7 +182,8 @@ describe('EC2 cloud provider: capacity fallback, the ICE cache and typed errors 
   });
 
   it('should surface a retryable AwsApiError from get when DescribeInstances keeps failing', async () => {
-    await control.injectFault({ action: 'DescribeInstances', code: 'InternalError', times: 3 });
+    // Until cleared, not a count: the kubelet bridge polls DescribeInstances too and would use up a counted fault.
+    await control.injectFault({ action: 'DescribeInstances', code: 'InternalError' });
     await expect(fx.provider.get('aws:///us-west-2a/i-0123456789abcdef0')).rejects.toMatchObject({
       type: 'AwsApiError',
       code: 'InternalError',
