@@ -140,7 +140,7 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
   // Existing nodes and the pods on them: capacity left, NodePool usage, topology domains and counts.
   const usage = new Map<string, { resources: Float64Array; nodes: number }>();
   const existing = (input.existingNodes ?? []).map((node) => {
-    const bound = (node.pods ?? []).map((pod) => schedulingSpec(pod));
+    const bound = (node.pods ?? []).map((pod) => cachedSpec(pod, [], false).spec);
     const running = new Set(
       (node.pods ?? []).flatMap((pod) =>
         (pod.metadata.ownerReferences ?? []).filter((o) => o.kind === 'DaemonSet').map((o) => o.name)
