@@ -4,7 +4,7 @@
  * rebuilt as plain objects for our solver.
  */
 import type { InstanceType } from '../core/cloudprovider/types.js';
-import type { NodePool, Pod } from '../core/scheduling/types.js';
+import type { ExistingNode, NodePool, Pod } from '../core/scheduling/types.js';
 
 const GiB = 2 ** 30;
 
@@ -193,6 +193,51 @@ export function preferencePods(count: number, seed = 42): Pod[] {
           ],
         },
       },
+    })
+  );
+}
+
+/**
+ * Karpenter's "Topology Spread w/ Existing Nodes" shape (`buildPreseededClient`, `makeTopologySpreadSingleKeyPods`):
+ * `count` nodes round-robin over three zones, each running one app=benchmark-tsc pod (100m, 128Mi); Karpenter's
+ * `test.Node` capacity is not given there, so ours have 1 cpu, 1Gi, 110 pods.
+ */
+export function preseededNodes(count: number): ExistingNode[] {
+  const zones = ['test-zone-1', 'test-zone-2', 'test-zone-3'];
+  return Array.from({ length: count }, (_, i) => ({
+    name: `bench-node-${i}`,
+    labels: {
+      'topology.kubernetes.io/zone': zones[i % zones.length] ?? '',
+      'kubernetes.io/hostname': `bench-node-${i}`,
+    },
+    allocatable: { cpu: '1', memory: '1Gi', pods: '110' },
+    pods: [
+      {
+        metadata: { name: `existing-${i}`, namespace: 'default', labels: { app: 'benchmark-tsc' } },
+        spec: {
+          nodeName: `bench-node-${i}`,
+          containers: [{ resources: { requests: { cpu: '100m', memory: '128Mi' } } }],
+        },
+      },
+    ],
+  }));
+}
+
+/** `makeTopologySpreadSingleKeyPods`: pods sharing one zonal spread constraint on app=benchmark-tsc. */
+export function singleKeySpreadPods(count: number, seed = 42): Pod[] {
+  const random = new SeededRandom(seed);
+  sequence = 0;
+  const labels = { app: 'benchmark-tsc' };
+  return Array.from({ length: count }, () =>
+    pod(random, labels, {
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: 'topology.kubernetes.io/zone',
+          whenUnsatisfiable: 'DoNotSchedule',
+          labelSelector: { matchLabels: labels },
+        },
+      ],
     })
   );
 }

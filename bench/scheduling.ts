@@ -17,8 +17,15 @@ import { instanceTypesFromCatalog, readCatalogDirectory } from '../cli/simulate-
 import { BUNDLED_CATALOG } from '../cli/simulate.js';
 import type { InstanceType } from '../core/cloudprovider/types.js';
 import { solve } from '../core/scheduling/index.js';
-import type { NodePool, Pod, SchedulingInput } from '../core/scheduling/types.js';
-import { benchmarkNodePool, diversePods, fakeInstanceTypes, preferencePods } from './scheduling-fixtures.js';
+import type { ExistingNode, NodePool, Pod, SchedulingInput } from '../core/scheduling/types.js';
+import {
+  benchmarkNodePool,
+  diversePods,
+  fakeInstanceTypes,
+  preferencePods,
+  preseededNodes,
+  singleKeySpreadPods,
+} from './scheduling-fixtures.js';
 
 /** Karpenter's published figures as quoted in issue 4 (Apple M3 Pro), for the ratio column only. */
 const KARPENTER_PODS_PER_SECOND: Record<number, number> = { 1000: 1100, 5000: 1200, 10000: 1300, 20000: 900 };
@@ -32,6 +39,7 @@ interface Case {
   instanceTypes: InstanceType[];
   nodePool: NodePool;
   options?: SchedulingInput['options'];
+  existingNodes?: () => ExistingNode[];
 }
 
 interface Result {
@@ -51,6 +59,7 @@ function measure(c: Case): Result {
     nodePools: [c.nodePool],
     instanceTypes: c.instanceTypes,
     ...(c.options ? { options: c.options } : {}),
+    ...(c.existingNodes ? { existingNodes: c.existingNodes() } : {}),
   };
   gc?.();
   // Warm up (JIT, inline caches, the memoised catalogue) for at least half a second, as Go's benchmark loop
@@ -114,6 +123,18 @@ for (const [catalogue, instanceTypes] of [
     instanceTypes,
     nodePool,
     options: { preferencePolicy: 'Ignore' },
+  });
+}
+
+for (const existing of [500, 2000]) {
+  cases.push({
+    catalogue: 'fake-400',
+    mix: `spread onto ${existing} nodes`,
+    count: 500,
+    pods: () => singleKeySpreadPods(500),
+    instanceTypes: fake,
+    nodePool: benchmarkNodePool(),
+    existingNodes: () => preseededNodes(existing),
   });
 }
 
