@@ -33,7 +33,13 @@ import {
 } from '../../core/cloudprovider/index.js';
 import { Requirements } from '../../core/requirements/index.js';
 import { systemClock, type Clock } from './clock.js';
-import { driftOf } from './drift.js';
+import {
+  driftOf,
+  ec2NodeClassHash,
+  NODECLASS_HASH_ANNOTATION,
+  NODECLASS_HASH_VERSION,
+  NODECLASS_HASH_VERSION_ANNOTATION,
+} from './drift.js';
 import {
   AwsApiError,
   awsErrorCode,
@@ -74,6 +80,15 @@ export class AwsCreateError extends CreateError {
   ) {
     super(message, conditionReason);
   }
+}
+
+/**
+ * What create returns: the port's LaunchedNodeClaim plus the annotations Karpenter's AWS provider puts on the
+ * NodeClaim at launch (the node class hash, for static drift). Extra to the port, which has no annotations field
+ * yet; a caller that copies them onto the NodeClaim enables NodeClassDrift.
+ */
+export interface AwsLaunchedNodeClaim extends LaunchedNodeClaim {
+  annotations: Record<string, string>;
 }
 
 export interface AwsCloudProviderOptions {
@@ -174,7 +189,7 @@ export class AwsCloudProvider implements CloudProvider {
     return this.launchableTypes(nodeClass);
   }
 
-  async create(nodeClaim: NodeClaimLike): Promise<LaunchedNodeClaim> {
+  async create(nodeClaim: NodeClaimLike): Promise<AwsLaunchedNodeClaim> {
     const uid = nodeClaim.metadata.uid;
     if (uid === undefined || uid === '') {
       throw new AwsCreateError(
@@ -187,7 +202,7 @@ export class AwsCloudProvider implements CloudProvider {
     try {
       const existing = await this.instances.findByNodeClaim(nodeClaim.metadata.name);
       const instanceTypes = await this.launchableTypes(nodeClass);
-      if (existing !== undefined) return this.launched(existing, instanceTypes);
+      if (existing !== undefined) return this.launched(existing, instanceTypes, nodeClass);
       return await this.launch(nodeClaim, uid, nodeClass, instanceTypes);
     } catch (error) {
       if (error instanceof InsufficientCapacityError || error instanceof CreateError) throw error;
@@ -214,7 +229,7 @@ export class AwsCloudProvider implements CloudProvider {
     nodeClass: EC2NodeClass,
     instanceTypes: InstanceType[],
     retryOnMissingTemplate = true
-  ): Promise<LaunchedNodeClaim> {
+  ): Promise<AwsLaunchedNodeClaim> {
     const status = nodeClass.status ?? {};
     const subnetByZone = new Map<string, string>();
     for (const s of status.subnets ?? []) if (!subnetByZone.has(s.zone)) subnetByZone.set(s.zone, s.id);
@@ -364,7 +379,8 @@ export class AwsCloudProvider implements CloudProvider {
         launchTime: new Date(this.clock.now()).toISOString(),
         tags,
       },
-      instanceTypes
+      instanceTypes,
+      nodeClass
     );
   }
 
@@ -391,7 +407,11 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   /** The NodeClaim status of a launched (or adopted) instance: its type's labels, capacity and allocatable. */
-  private launched(instance: Ec2Instance, instanceTypes: readonly InstanceType[]): LaunchedNodeClaim {
+  private launched(
+    instance: Ec2Instance,
+    instanceTypes: readonly InstanceType[],
+    nodeClass: EC2NodeClass
+  ): AwsLaunchedNodeClaim {
     const instanceType = instanceTypes.find((it) => it.name === instance.instanceType);
     const labels: Record<string, string> = {};
     for (const r of instanceType?.requirements ?? []) {
@@ -409,6 +429,10 @@ export class AwsCloudProvider implements CloudProvider {
       labels,
       capacity: instanceType?.capacity ?? {},
       allocatable: instanceType !== undefined ? allocatableOf(instanceType) : {},
+      annotations: {
+        [NODECLASS_HASH_ANNOTATION]: ec2NodeClassHash(nodeClass.spec),
+        [NODECLASS_HASH_VERSION_ANNOTATION]: NODECLASS_HASH_VERSION,
+      },
     };
   }
 

@@ -35,15 +35,12 @@ describe('EC2 cloud provider: launch templates and drift on the EC2 emulator', (
   const claims: NodeClaimLike[] = [];
   let fx: ProviderFixture;
 
-  const launch = async (nodeClassName: string, spec: EC2NodeClassSpec, options: { nodePool?: string } = {}) => {
+  const launch = async (nodeClassName: string, options: { nodePool?: string } = {}) => {
     const claim = nodeClaim(nodeClassName, m5(), options);
-    // As Karpenter does at launch: the NodeClaim records the hash of the class it was launched from.
-    claim.metadata.annotations = {
-      [NODECLASS_HASH_ANNOTATION]: ec2NodeClassHash(spec),
-      [NODECLASS_HASH_VERSION_ANNOTATION]: NODECLASS_HASH_VERSION,
-    };
     claims.push(claim);
     const launched = await fx.provider.create(claim);
+    // As the lifecycle records them: the NodeClaim keeps the hash of the class it was launched from.
+    claim.metadata.annotations = { ...claim.metadata.annotations, ...launched.annotations };
     return { ...claim, status: { providerID: launched.providerID } } satisfies NodeClaimLike;
   };
   const newClass = async (what: string, spec: EC2NodeClassSpec) => {
@@ -77,8 +74,8 @@ describe('EC2 cloud provider: launch templates and drift on the EC2 emulator', (
     const name = await newClass('lt', spec);
     const before = await createCalls();
 
-    await launch(name, spec);
-    await launch(name, spec);
+    await launch(name);
+    await launch(name);
     expect((await createCalls()) - before).toBe(1);
     const owned = await fx.provider.launchTemplates.listOwned(name);
     expect(owned).toHaveLength(1);
@@ -92,14 +89,14 @@ describe('EC2 cloud provider: launch templates and drift on the EC2 emulator', (
     expect((await createCalls()) - before).toBe(1);
 
     // Other NodePool labels mean other user data, so another template.
-    await launch(name, spec, { nodePool: 'other-pool' });
+    await launch(name, { nodePool: 'other-pool' });
     expect(await fx.provider.launchTemplates.listOwned(name)).toHaveLength(2);
   });
 
   it('should delete launch templates unused for the TTL, and every template of a deleted node class', async () => {
     const spec = discoverySpec(role, { tags: { purpose: 'gc' } });
     const name = await newClass('ltgc', spec);
-    await launch(name, spec);
+    await launch(name);
     const [template] = await fx.provider.launchTemplates.listOwned(name);
 
     fx.clock.advance(LAUNCH_TEMPLATE_UNUSED_TTL_MS - 1);
@@ -109,7 +106,7 @@ describe('EC2 cloud provider: launch templates and drift on the EC2 emulator', (
     expect(await fx.provider.launchTemplates.listOwned(name)).toEqual([]);
 
     // The next launch recreates it (the cache forgot it with the deletion).
-    await launch(name, spec);
+    await launch(name);
     expect(await fx.provider.launchTemplates.listOwned(name)).toHaveLength(1);
     expect(await fx.provider.launchTemplates.deleteForNodeClass(name)).toHaveLength(1);
     expect(await fx.provider.launchTemplates.listOwned(name)).toEqual([]);
@@ -118,13 +115,13 @@ describe('EC2 cloud provider: launch templates and drift on the EC2 emulator', (
   it('should recreate a cached launch template that was deleted behind its back, and launch', async () => {
     const spec = discoverySpec(role, { tags: { purpose: 'deleted-behind' } });
     const name = await newClass('ltgone', spec);
-    await launch(name, spec);
+    await launch(name);
     const [template] = await fx.provider.launchTemplates.listOwned(name);
     await fx.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: template!.id }));
     const before = await createCalls();
     const fleetsBefore = (await control.calls())['CreateFleet'] ?? 0;
 
-    const claim = await launch(name, spec);
+    const claim = await launch(name);
 
     expect(claim.status.providerID).toMatch(/^aws:\/\/\//);
     // The first CreateFleet named the deleted template and failed; the template was made again and the retry launched.
@@ -138,7 +135,7 @@ describe('EC2 cloud provider: launch templates and drift on the EC2 emulator', (
   it('should tag the instance as Karpenter does and attach the class security groups', async () => {
     const spec = discoverySpec(role, { tags: { team: 'it' } });
     const name = await newClass('tags', spec);
-    const claim = await launch(name, spec);
+    const claim = await launch(name);
     const id = claim.status.providerID.split('/').pop()!;
     const instance = (await fx.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }))).Reservations?.[0]
       ?.Instances?.[0];
@@ -159,7 +156,7 @@ describe('EC2 cloud provider: launch templates and drift on the EC2 emulator', (
   it('should report AMI drift when the class moves to a newer release', async () => {
     const pinned = discoverySpec(role, { amiSelectorTerms: [{ alias: 'al2023@v20260901' }] });
     const name = await newClass('amidrift', pinned);
-    const claim = await launch(name, pinned);
+    const claim = await launch(name);
     expect(await fx.provider.isDrifted(claim)).toBe('');
 
     await fx.applyNodeClass(name, discoverySpec(role, { amiSelectorTerms: [{ alias: 'al2023@latest' }] }));
@@ -169,7 +166,7 @@ describe('EC2 cloud provider: launch templates and drift on the EC2 emulator', (
   it('should report subnet, security-group and static drift', async () => {
     const spec = discoverySpec(role);
     const name = await newClass('netdrift', spec);
-    const claim = await launch(name, spec);
+    const claim = await launch(name);
     expect(await fx.provider.isDrifted(claim)).toBe('');
     const zone = claim.status.providerID.split('/')[3];
     const otherSubnet = aws.subnets.find((s) => s.zone !== zone)!;
@@ -187,6 +184,10 @@ describe('EC2 cloud provider: launch templates and drift on the EC2 emulator', (
       await fx.ec2.send(new DeleteSecurityGroupCommand({ GroupId: group.GroupId! }));
     }
 
+    expect(claim.metadata.annotations).toEqual({
+      [NODECLASS_HASH_ANNOTATION]: ec2NodeClassHash(spec),
+      [NODECLASS_HASH_VERSION_ANNOTATION]: NODECLASS_HASH_VERSION,
+    });
     await fx.applyNodeClass(name, { ...spec, tags: { changed: 'yes' } });
     expect(await fx.provider.isDrifted(claim)).toBe('NodeClassDrift');
   });
