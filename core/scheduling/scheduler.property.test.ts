@@ -225,10 +225,13 @@ describe('solve properties', () => {
     );
   });
 
-  it('should give the same plan for the same input', () => {
+  it('should give the same plan for the same input, also after a JSON round trip of input and plan', () => {
     fc.assert(
       fc.property(inputArbitrary, (input) => {
-        expect(solve(structuredClone(input))).toEqual(solve(structuredClone(input)));
+        const plan = solve(structuredClone(input));
+        expect(solve(structuredClone(input))).toEqual(plan);
+        const viaJson = solve(JSON.parse(JSON.stringify(input)) as SchedulingInput);
+        expect(JSON.parse(JSON.stringify(viaJson))).toEqual(plan);
       }),
       { numRuns: 100 }
     );
