@@ -3,6 +3,7 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { randomUUID } from 'node:crypto';
 import type { NodeClaimLike, NodePoolLike } from '../../core/cloudprovider/index.js';
 import { UNAVAILABLE_OFFERING_TTL_MS } from '../../adapters/aws/ice-cache.js';
+import { solve, type NodePool as SchedulingNodePool } from '../../core/scheduling/index.js';
 import { loadEndpoints } from '../../testbed/endpoints.js';
 import { awsControl } from './support/aws-control.js';
 import { discoverySpec, ensureRole, nodeClaim, providerFixture, type ProviderFixture } from './support/aws-provider.js';
@@ -86,6 +87,43 @@ describe('EC2 cloud provider: capacity fallback, the ICE cache and typed errors 
     expect(await offering(cheapest!, 'on-demand')).toMatchObject({ available: false });
     fx.clock.advance(1);
     expect(await offering(cheapest!, 'on-demand')).toMatchObject({ available: true });
+  });
+
+  it('should let the solver plan around an offering out of capacity, and back onto it after the TTL', async () => {
+    const schedulingPool: SchedulingNodePool = {
+      metadata: { name: 'it-pool' },
+      spec: {
+        template: {
+          metadata: { labels: { 'karpenter.sh/nodepool': 'it-pool' } },
+          spec: { requirements: requirements(['on-demand']) },
+        },
+      },
+    };
+    const pod = {
+      metadata: { name: `pod-${randomUUID().slice(0, 8)}`, namespace: 'default' },
+      spec: { containers: [{ name: 'app', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
+    };
+    const plan = async () =>
+      solve({ pods: [pod], nodePools: [schedulingPool], instanceTypes: await fx.provider.getInstanceTypes(nodePool) });
+
+    const before = await plan();
+    const cheapest = before.nodeClaims[0]!.launch.instanceType;
+    await control.markInsufficientCapacity([{ instanceType: cheapest, zone, capacityType: 'on-demand' }]);
+    // The planned NodeClaim is launched; EC2 answers ICE for the cheapest and launches the next offering.
+    const planned = before.nodeClaims[0]!;
+    const c = nodeClaim(nodeClassName, planned.requirements);
+    created.push(c);
+    const launched = await fx.provider.create(c);
+    expect(launched.labels['node.kubernetes.io/instance-type']).not.toBe(cheapest);
+
+    const during = await plan();
+    expect(during.nodeClaims[0]!.launch.instanceType).toBe(launched.labels['node.kubernetes.io/instance-type']);
+    // Its only offering the pool allows is out of capacity, so the solver drops the type from the launch options.
+    expect(during.nodeClaims[0]!.instanceTypes).not.toContain(cheapest);
+    fx.clock.advance(UNAVAILABLE_OFFERING_TTL_MS);
+    const after = await plan();
+    expect(after.nodeClaims[0]!.launch.instanceType).toBe(cheapest);
+    expect(after.nodeClaims[0]!.instanceTypes).toContain(cheapest);
   });
 
   it('should return InsufficientCapacity naming every failed offering, then stop asking EC2 while they are unavailable', async () => {
