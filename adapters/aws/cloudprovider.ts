@@ -64,7 +64,7 @@ import { amiFamilyOf, isNodeClassReady, type EC2NodeClass, type ResolvedAmi } fr
 import type { NodeClassSource } from './nodeclass-store.js';
 import { PricingProvider, type OnDemandPriceSource } from './pricing.js';
 import { instanceTags, TAG, toEc2Tags } from './tags.js';
-import { renderUserData } from './userdata.js';
+import { kubeletLabels, renderUserData } from './userdata.js';
 
 export const CLOUD_PROVIDER_NAME = 'aws';
 
@@ -106,26 +106,6 @@ export interface AwsCloudProviderOptions {
   /** Service CIDR for nodeadm. */
   clusterCIDR?: string;
   vmMemoryOverheadPercent?: number;
-}
-
-/** Kubelet refuses `--node-labels` in the kubernetes.io / k8s.io namespaces except these (kubelet's allow-list). */
-function kubeletMayRegister(key: string): boolean {
-  const slash = key.indexOf('/');
-  if (slash < 0) return true;
-  const domain = key.slice(0, slash);
-  const restricted =
-    domain === 'kubernetes.io' ||
-    domain.endsWith('.kubernetes.io') ||
-    domain === 'k8s.io' ||
-    domain.endsWith('.k8s.io');
-  if (!restricted) return true;
-  return (
-    domain === 'node.kubernetes.io' ||
-    domain.endsWith('.node.kubernetes.io') ||
-    domain.endsWith('.kubelet.kubernetes.io') ||
-    domain === 'topology.kubernetes.io' ||
-    ['kubernetes.io/arch', 'kubernetes.io/os', 'kubernetes.io/hostname'].includes(key)
-  );
 }
 
 /**
@@ -248,7 +228,7 @@ export class AwsCloudProvider implements CloudProvider {
     const amis = status.amis ?? [];
     const family = amiFamilyOf(nodeClass.spec);
     const labels: Record<string, string> = {};
-    for (const [k, v] of Object.entries(nodeClaim.metadata.labels ?? {})) if (kubeletMayRegister(k)) labels[k] = v;
+    Object.assign(labels, kubeletLabels(nodeClaim.metadata.labels ?? {}));
     labels[LABEL.capacityType] = plan.capacityType;
     const taints = [...(nodeClaim.spec.taints ?? []), ...(nodeClaim.spec.startupTaints ?? [])];
     const nodeClassName = nodeClass.metadata.name ?? nodeClaim.spec.nodeClassRef.name;

@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { parseBootstrap } from '../../testbed/bridge/user-data.js';
-import { al2023UserData, bottlerocketUserData, parseMimeParts, parseTomlTables, renderUserData } from './userdata.js';
+import {
+  al2023UserData,
+  bottlerocketUserData,
+  kubeletLabels,
+  parseMimeParts,
+  parseTomlTables,
+  renderUserData,
+} from './userdata.js';
 
 const base = {
   clusterName: 'demo',
@@ -97,5 +104,32 @@ describe('renderUserData', () => {
   it('should pass Custom user data through unchanged and refuse families it cannot bootstrap', () => {
     expect(renderUserData('Custom', { ...base, customUserData: 'echo custom' })).toBe('echo custom');
     expect(() => renderUserData('Windows2022', base)).toThrow(/not supported/);
+  });
+});
+
+describe('kubeletLabels', () => {
+  it('should keep what kubelet accepts and drop the kubernetes.io and k8s.io labels it refuses', () => {
+    expect(
+      kubeletLabels({
+        'karpenter.sh/nodepool': 'default',
+        team: 'a',
+        'kubernetes.io/arch': 'amd64',
+        'node.kubernetes.io/instance-type': 'm5.large',
+        'topology.kubernetes.io/zone': 'us-west-2a',
+        'x.kubelet.kubernetes.io/y': 'z',
+        'kubernetes.io/role': 'worker',
+        'node-role.kubernetes.io/worker': '',
+        'example.k8s.io/thing': 'no',
+        'notkubernetes.io/fine': 'yes',
+      })
+    ).toEqual({
+      'karpenter.sh/nodepool': 'default',
+      team: 'a',
+      'kubernetes.io/arch': 'amd64',
+      'node.kubernetes.io/instance-type': 'm5.large',
+      'topology.kubernetes.io/zone': 'us-west-2a',
+      'x.kubelet.kubernetes.io/y': 'z',
+      'notkubernetes.io/fine': 'yes',
+    });
   });
 });

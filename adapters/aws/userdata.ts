@@ -45,6 +45,29 @@ export function registrationTaints(taints: readonly Taint[]): Taint[] {
   return out;
 }
 
+/**
+ * The labels kubelet will accept in `--node-labels`: it refuses the kubernetes.io and k8s.io namespaces except its
+ * allow-list (node.kubernetes.io, *.kubelet.kubernetes.io, topology.kubernetes.io, arch/os/hostname), and a node
+ * asking for a refused one never registers.
+ */
+export function kubeletLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(labels)) {
+    const slash = key.indexOf('/');
+    const domain = slash < 0 ? '' : key.slice(0, slash);
+    const restricted = ['kubernetes.io', 'k8s.io'].some((ns) => domain === ns || domain.endsWith(`.${ns}`));
+    const allowed =
+      !restricted ||
+      domain === 'node.kubernetes.io' ||
+      domain.endsWith('.node.kubernetes.io') ||
+      domain.endsWith('.kubelet.kubernetes.io') ||
+      domain === 'topology.kubernetes.io' ||
+      ['kubernetes.io/arch', 'kubernetes.io/os', 'kubernetes.io/hostname'].includes(key);
+    if (allowed) out[key] = value;
+  }
+  return out;
+}
+
 /** `k1=v1,k2=v2`, sorted so the same labels always give the same user data (and launch template hash). */
 export function nodeLabelsFlag(labels: Record<string, string>): string {
   return Object.keys(labels)
