@@ -11,8 +11,11 @@ import {
 import { AwsApiError, call, isNotFound } from './errors.js';
 import { TAG, clusterTagKey, fromEc2Tags, type Tags } from './tags.js';
 
-/** States of an instance that still exists or may still come up; anything else is gone. */
-export const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped', 'shutting-down'] as const;
+/**
+ * States of an instance that still exists or may still come up. `shutting-down` counts as gone, as in Karpenter:
+ * termination is under way and cannot be undone, so delete is done and there is nothing to adopt or collect.
+ */
+export const LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'] as const;
 
 export interface Ec2Instance {
   id: string;
