@@ -123,6 +123,8 @@ export class AwsCloudProvider implements CloudProvider {
   readonly launchTemplates: LaunchTemplateProvider;
   readonly instances: InstanceProvider;
   private readonly clock: Clock;
+  /** Launchable subset per built catalogue (the catalogue is rebuilt, and so a new key, when its inputs change). */
+  private readonly launchable = new WeakMap<InstanceType[], { amisKey: string; value: InstanceType[] }>();
 
   constructor(private readonly options: AwsCloudProviderOptions) {
     this.clock = options.clock ?? systemClock;
@@ -159,7 +161,13 @@ export class AwsCloudProvider implements CloudProvider {
   /** Instance types the class can launch: offered in its zones and bootable by one of its AMIs. */
   private async launchableTypes(nodeClass: EC2NodeClass): Promise<InstanceType[]> {
     const amis = nodeClass.status?.amis ?? [];
-    return (await this.instanceTypes.list(nodeClass)).filter((it) => amiFor(it, amis) !== undefined);
+    const all = await this.instanceTypes.list(nodeClass);
+    const amisKey = JSON.stringify(amis);
+    const cached = this.launchable.get(all);
+    if (cached !== undefined && cached.amisKey === amisKey) return cached.value;
+    const value = all.filter((it) => amiFor(it, amis) !== undefined);
+    this.launchable.set(all, { amisKey, value });
+    return value;
   }
 
   async getInstanceTypes(nodePool: NodePoolLike): Promise<InstanceType[]> {

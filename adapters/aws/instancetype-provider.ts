@@ -24,6 +24,8 @@ export const INSTANCE_TYPES_TTL_MS = 5 * 60 * 1000;
 export class InstanceTypeProvider {
   private types: { at: number; value: InstanceTypeInfo[] } | undefined;
   private offerings = new Map<string, { at: number; value: Map<string, Set<string>> }>();
+  /** Last catalogue built per node class, with the inputs it was built from. Shared read-only by callers. */
+  private readonly built = new Map<string, { key: string; value: InstanceType[] }>();
 
   constructor(
     private readonly ec2: EC2Client,
@@ -108,6 +110,20 @@ export class InstanceTypeProvider {
     ]);
     const amiFamily = amiFamilyOf(nodeClass.spec);
     const ephemeralStorageBytes = ephemeralStorageOf(nodeClass);
+    // Building ~1,400 types costs tens of milliseconds; a launch and every solve ask for the same catalogue, so it is
+    // rebuilt only when one of its inputs changed (describe caches, prices, the ICE cache, the class's settings).
+    const key = JSON.stringify([
+      this.types?.at,
+      this.offerings.get([...zones].sort().join(','))?.at,
+      this.pricing.version(),
+      this.unavailable.version(),
+      amiFamily,
+      ephemeralStorageBytes,
+      nodeClass.spec.kubelet ?? null,
+      subnets,
+    ]);
+    const built = this.built.get(nodeClass.metadata.name ?? '');
+    if (built !== undefined && built.key === key) return built.value;
     const result: InstanceType[] = [];
     for (const info of types) {
       const name = info.InstanceType;
@@ -135,6 +151,7 @@ export class InstanceTypeProvider {
         )
       );
     }
+    this.built.set(nodeClass.metadata.name ?? '', { key, value: result });
     return result;
   }
 }

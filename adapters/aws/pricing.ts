@@ -111,6 +111,11 @@ export class PricingProvider {
     private readonly clock: Clock
   ) {}
 
+  /** Changes whenever prices were reloaded, so a built catalogue knows it is stale. */
+  version(): number {
+    return this.refreshedAt ?? -1;
+  }
+
   onDemandPrice(instanceType: string): number | undefined {
     return this.onDemand[instanceType];
   }
