@@ -452,6 +452,23 @@ export class AwsCloudProvider implements CloudProvider {
     }
   }
 
+  /**
+   * Karpenter's tagging controller: once the NodeClaim's Node is registered, the instance gets `Name=<node name>`
+   * (and `karpenter.sh/nodeclaim` again, harmlessly). Idempotent; NodeClaimNotFound when the instance is gone.
+   * Not part of the port; the lifecycle calls it after registration.
+   */
+  async tagRegisteredInstance(providerID: string, nodeName: string, nodeClaimName: string): Promise<void> {
+    const id = instanceIdOf(providerID);
+    // Look first: CreateTags on a terminated instance succeeds on AWS for a while (and on moto for unknown ids).
+    const live = id === undefined ? undefined : await this.instances.get(id);
+    if (
+      live === undefined ||
+      !(await this.instances.tag(live.id, { [TAG.name]: nodeName, [TAG.nodeClaim]: nodeClaimName }))
+    ) {
+      throw new NodeClaimNotFoundError(`instance ${providerID} not found`);
+    }
+  }
+
   async isDrifted(nodeClaim: NodeClaimLike): Promise<DriftReason> {
     const providerID = nodeClaim.status?.providerID;
     const id = providerID !== undefined ? instanceIdOf(providerID) : undefined;

@@ -1,8 +1,9 @@
 /**
  * EC2 instances of this cluster (Karpenter `pkg/providers/instance`): find by NodeClaim tag, get by id, list by
- * cluster tag, terminate. Terminated instances count as gone (EC2 keeps listing them for about an hour).
+ * cluster tag, tag, terminate. Terminated instances count as gone (EC2 keeps listing them for about an hour).
  */
 import {
+  CreateTagsCommand,
   DescribeInstancesCommand,
   TerminateInstancesCommand,
   type EC2Client,
@@ -119,6 +120,24 @@ export class InstanceProvider {
   /** Every live instance this cluster's provider launched (tagged with a NodeClaim and the cluster). */
   async list(): Promise<Ec2Instance[]> {
     return this.describe([...this.ownedFilters(), { Name: 'tag-key', Values: [TAG.nodeClaim] }]);
+  }
+
+  /** Adds tags (CreateTags overwrites a key's value, so a repeat is a no-op); false when the instance is gone. */
+  async tag(instanceId: string, tags: Tags): Promise<boolean> {
+    try {
+      await call('ec2:CreateTags', () =>
+        this.ec2.send(
+          new CreateTagsCommand({
+            Resources: [instanceId],
+            Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
+          })
+        )
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof AwsApiError && isNotFound(error)) return false;
+      throw error;
+    }
   }
 
   /** Terminates; returns false when the instance was already gone. */

@@ -208,6 +208,35 @@ describe('EC2 cloud provider: create, get, list, delete on the EC2 emulator', ()
     }
   });
 
+  it('should tag a registered instance with its node name, as Karpenter tagging controller does', async () => {
+    const claim = nodeClaim(nodeClassName, onDemand(['t3.small']));
+    created.push(claim);
+    const launched = await fx.provider.create(claim);
+    const id = launched.providerID.split('/').pop()!;
+
+    await fx.provider.tagRegisteredInstance(
+      launched.providerID,
+      'ip-10-0-0-1.us-west-2.compute.internal',
+      claim.metadata.name
+    );
+    await fx.provider.tagRegisteredInstance(
+      launched.providerID,
+      'ip-10-0-0-1.us-west-2.compute.internal',
+      claim.metadata.name
+    );
+
+    const described = await fx.ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+    const tags = described.Reservations?.[0]?.Instances?.[0]?.Tags ?? [];
+    expect(tags.filter((t) => t.Key === 'Name')).toEqual([
+      { Key: 'Name', Value: 'ip-10-0-0-1.us-west-2.compute.internal' },
+    ]);
+    await expect(
+      fx.provider.tagRegisteredInstance('aws:///us-west-2a/i-00000000000000000', 'x', 'y')
+    ).rejects.toMatchObject({
+      type: 'NodeClaimNotFound',
+    });
+  });
+
   it('should get and list a launched instance, and delete it until NodeClaimNotFound', async () => {
     const claim = nodeClaim(nodeClassName, onDemand(['t3.large']));
     created.push(claim);
