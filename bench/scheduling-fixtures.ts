@@ -161,14 +161,17 @@ export function diversePods(count: number, seed = 42): Pod[] {
 
 /**
  * `makePreferencePods`: app=nginx pods preferring test-zone-1 (satisfiable), with preferred anti-affinity to each
- * other by zone (weight 10, unsatisfiable beyond three pods) and by hostname (weight 1, satisfiable).
+ * other by zone (weight 10, unsatisfiable beyond the first pod) and by hostname (weight 1, satisfiable). As in
+ * Karpenter (`test.Pods(count, options)` evaluates `randomCPU()`/`randomMemory()` once), every pod has the same
+ * requests.
  */
 export function preferencePods(count: number, seed = 42): Pod[] {
   const random = new SeededRandom(seed);
   sequence = 0;
   const labels = { app: 'nginx' };
-  return Array.from({ length: count }, () =>
-    pod(random, labels, {
+  const requests = { cpu: random.pick(CPU), memory: random.pick(MEMORY) };
+  return Array.from({ length: count }, () => {
+    const created = pod(random, labels, {
       affinity: {
         nodeAffinity: {
           preferredDuringSchedulingIgnoredDuringExecution: [
@@ -193,8 +196,10 @@ export function preferencePods(count: number, seed = 42): Pod[] {
           ],
         },
       },
-    })
-  );
+    });
+    created.spec.containers = [{ name: 'app', resources: { requests } }];
+    return created;
+  });
 }
 
 /**

@@ -10,7 +10,9 @@
  * over at least a second of runs after half a second of warm-up. Heap is sampled while solving (every 1,024 pods
  * and at the end); it includes the benchmark's own inputs.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { argv, exit, memoryUsage, version } from 'node:process';
 
 import { instanceTypesFromCatalog, readCatalogDirectory } from '../cli/simulate-catalog.js';
@@ -136,6 +138,31 @@ for (const existing of [500, 2000]) {
     nodePool: benchmarkNodePool(),
     existingNodes: () => preseededNodes(existing),
   });
+}
+
+// `--karpenter-pods DIR`: plan exactly the pods Karpenter's own benchmark solved (dumped as JSON by a patched
+// scheduling_benchmark_test.go, one file per benchmark), for a fleet comparison on identical input.
+const dumpFlag = argv.indexOf('--karpenter-pods');
+const dumpDir = dumpFlag >= 0 ? argv[dumpFlag + 1] : undefined;
+if (dumpDir !== undefined) {
+  cases.length = 0;
+  for (const file of readdirSync(dumpDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
+    const pods = JSON.parse(readFileSync(join(dumpDir, file), 'utf8')) as Pod[];
+    cases.push({
+      catalogue: 'fake-400',
+      mix: `karpenter ${file
+        .replace(/\.json$/, '')
+        .replace(/^Benchmark/, '')
+        .replace(/-[0-9]+$/, '')}`.slice(0, 26),
+      count: pods.length,
+      pods: () => pods,
+      instanceTypes: fake,
+      nodePool: benchmarkNodePool(),
+      ...(file.includes('IgnorePreferences') ? { options: { preferencePolicy: 'Ignore' as const } } : {}),
+    });
+  }
 }
 
 console.log(
