@@ -68,6 +68,9 @@ import { kubeletLabels, renderUserData } from './userdata.js';
 
 export const CLOUD_PROVIDER_NAME = 'aws';
 
+/** CreateFleet's limit on LaunchTemplateConfigs per request. */
+export const MAX_LAUNCH_TEMPLATE_CONFIGS = 50;
+
 /** A CreateError that also says whether trying again can help (throttling, 5xx) and what AWS answered. */
 export class AwsCreateError extends CreateError {
   constructor(
@@ -262,7 +265,8 @@ export class AwsCloudProvider implements CloudProvider {
     }
     const configs: FleetLaunchTemplateConfigRequest[] = [];
     const templateNames: string[] = [];
-    for (const group of groups.values()) {
+    // CreateFleet takes at most 50 launch template configs; groups were formed cheapest first, so keep those.
+    for (const group of [...groups.values()].slice(0, MAX_LAUNCH_TEMPLATE_CONFIGS)) {
       const template = await this.launchTemplates.ensure({
         clusterName: this.options.clusterName,
         nodeClassName,
