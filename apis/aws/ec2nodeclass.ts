@@ -126,17 +126,92 @@ export const amiSelectorTermSchema = z.strictObject({
   ssmParameter: describe(z.string(), 'An SSM parameter whose value is an AMI ID.').optional(),
 });
 
+const CAPACITY_RESERVATION_ID = /^cr-[0-9a-z]+$/;
+const ACCOUNT_ID = /^[0-9]{12}$/;
+const INSTANCE_MATCH_CRITERIA = ['open', 'targeted'] as const;
+
 export const capacityReservationSelectorTermSchema = z.strictObject({
-  tags: selectorTagsSchema.optional(),
-  id: z
-    .string()
-    .regex(/^cr-[0-9a-z]+$/, { message: "must look like 'cr-0123abcd'" })
-    .optional(),
-  ownerID: z
-    .string()
-    .regex(/^[0-9]{12}$/, { message: 'must be a 12-digit account ID' })
-    .optional(),
-  instanceMatchCriteria: z.enum(['open', 'targeted']).optional(),
+  tags: describe(selectorTagsSchema, 'Capacity reservations with all these tags.').optional(),
+  id: describe(
+    z.string().regex(CAPACITY_RESERVATION_ID, { message: "must look like 'cr-0123abcd'" }),
+    'Capacity reservation ID; must be the only field of its term.'
+  ).optional(),
+  ownerID: describe(
+    z.string().regex(ACCOUNT_ID, { message: 'must be a 12-digit account ID' }),
+    'Account that owns the reservation; narrows tags or instanceMatchCriteria.'
+  ).optional(),
+  instanceMatchCriteria: describe(
+    z.enum(INSTANCE_MATCH_CRITERIA),
+    "Reservations by how they match instances: 'open' (any compatible instance) or 'targeted'."
+  ).optional(),
+});
+type CapacityReservationTerm = z.output<typeof capacityReservationSelectorTermSchema>;
+
+/** Karpenter's placement group selector: one group, by name or by id. */
+export const placementGroupSelectorSchema = withRules(
+  z.strictObject({
+    name: describe(z.string().min(1), 'Placement group name.').optional(),
+    id: describe(
+      z.string().regex(/^pg-[0-9a-z]+$/, { message: "must look like 'pg-0123abcd'" }),
+      'Placement group ID.'
+    ).optional(),
+  }),
+  [
+    {
+      message: "expected at least one, got none, ['name', 'id']",
+      rule: 'has(self.name) || has(self.id)',
+      check: (s) => has(s.name) || has(s.id),
+    },
+    {
+      message: "'name' and 'id' are mutually exclusive",
+      rule: '!(has(self.name) && has(self.id))',
+      check: (s) => !(has(s.name) && has(s.id)),
+    },
+  ]
+);
+
+export const networkInterfaceSchema = z.strictObject({
+  networkCardIndex: describe(int32().min(0), 'Index of the network card the interface attaches to.'),
+  deviceIndex: describe(int32().min(0), 'Device index of the attachment.'),
+  interfaceType: describe(
+    z.enum(['interface', 'efa-only']),
+    "'interface' (ENA, with IP addresses) or 'efa-only' (EFA device, no IP address)."
+  ),
+});
+type NetworkInterface = z.output<typeof networkInterfaceSchema>;
+const sameSlot = (a: NetworkInterface, b: NetworkInterface): boolean =>
+  a.networkCardIndex === b.networkCardIndex && a.deviceIndex === b.deviceIndex;
+
+/** CPU options of the launch template; EC2 refuses nested virtualization together with a core/thread layout. */
+export const cpuOptionsSchema = withRules(
+  z.strictObject({
+    coreCount: describe(int32().min(1).max(128), 'Number of CPU cores.').optional(),
+    threadsPerCore: describe(int32().min(1).max(2), 'Threads per core.').optional(),
+    nestedVirtualization: describe(
+      z.enum(['enabled', 'disabled']),
+      'Nested virtualization; when enabled, only instance types that support it are launched.'
+    ).optional(),
+  }),
+  [
+    {
+      message: 'nestedVirtualization cannot be set alongside coreCount or threadsPerCore',
+      rule: "!has(self.nestedVirtualization) || self.nestedVirtualization == 'disabled' || (!has(self.coreCount) && !has(self.threadsPerCore))",
+      check: (o) =>
+        o.nestedVirtualization === undefined ||
+        o.nestedVirtualization === 'disabled' ||
+        (!has(o.coreCount) && !has(o.threadsPerCore)),
+    },
+  ]
+);
+
+/** ENI connection tracking idle timeouts in seconds, within EC2's ranges; unset ones keep EC2's defaults. */
+export const connectionTrackingSchema = z.strictObject({
+  tcpEstablishedTimeout: describe(int32().min(60).max(432000), 'Idle established TCP connections.').optional(),
+  udpStreamTimeout: describe(
+    int32().min(60).max(180),
+    'Idle UDP flows that saw more than one request-response.'
+  ).optional(),
+  udpTimeout: describe(int32().min(30).max(60), 'Idle one-way or single-transaction UDP flows.').optional(),
 });
 
 const VOLUME_SIZE_PATTERN =
@@ -370,38 +445,58 @@ export const ec2NodeClassSpecSchema = withTransitionRules(
       ),
       associatePublicIPAddress: z.boolean().optional(),
       detailedMonitoring: z.boolean().optional(),
-      ipPrefixCount: int32().min(0).optional(),
-      context: describe(z.string(), 'CreateFleet context (reserved for AWS-managed capacity).').optional(),
-      capacityReservationSelectorTerms: withRules(z.array(capacityReservationSelectorTermSchema).max(30), [
-        atLeastOne(['tags', 'id']),
-        exclusive('id', ['tags', 'ownerID'], 'capacityReservationSelectorTerms'),
-      ]).optional(),
-      placementGroupSelector: withRules(
-        z.strictObject({
-          name: z.string().optional(),
-          id: z
-            .string()
-            .regex(/^pg-[0-9a-z]+$/)
-            .optional(),
-        }),
-        [
-          {
-            message: "expected exactly one of ['name', 'id']",
-            rule: 'has(self.name) != has(self.id)',
-            check: (s) => has(s.name) !== has(s.id),
-          },
-        ]
+      ipPrefixCount: describe(
+        int32().min(0),
+        'IPv4 (or, in an IPv6 cluster, IPv6) prefixes assigned to the primary network interface.'
       ).optional(),
-      networkInterfaces: z
-        .array(
-          z.strictObject({
-            networkCardIndex: int32().min(0),
-            deviceIndex: int32().min(0),
-            interfaceType: z.enum(['interface', 'efa-only']),
-          })
-        )
-        .max(32)
-        .optional(),
+      context: describe(z.string(), 'CreateFleet context (reserved for AWS-managed capacity).').optional(),
+      capacityReservationSelectorTerms: describe(
+        withRules(z.array(capacityReservationSelectorTermSchema).max(30), [
+          atLeastOne<CapacityReservationTerm>(['tags', 'id', 'instanceMatchCriteria']),
+          {
+            message:
+              "'id' is mutually exclusive, cannot be set along with other fields in a capacity reservation selector term",
+            rule: '!self.exists(x, has(x.id) && (has(x.tags) || has(x.ownerID) || has(x.instanceMatchCriteria)))',
+            check: (terms) =>
+              !terms.some((t) => has(t.id) && (has(t.tags) || has(t.ownerID) || has(t.instanceMatchCriteria))),
+          },
+        ]),
+        'On-demand capacity reservations to use first: terms are ORed, fields within a term ANDed.'
+      ).optional(),
+      placementGroupSelector: describe(
+        placementGroupSelectorSchema,
+        'The placement group every instance of this class is launched into.'
+      ).optional(),
+      networkInterfaces: describe(
+        withRules(z.array(networkInterfaceSchema).max(150), [
+          {
+            message: "networkInterfaces must include a primary interface with interfaceType='interface'",
+            rule: "self.size() == 0 || self.exists(x, x.deviceIndex == 0 && x.networkCardIndex == 0 && x.interfaceType == 'interface')",
+            check: (list) =>
+              list.length === 0 ||
+              list.some((x) => x.deviceIndex === 0 && x.networkCardIndex === 0 && x.interfaceType === 'interface'),
+          },
+          {
+            message:
+              'networkInterfaces must not have duplicate networkCardIndex and deviceIndex pairs, and can have at most one efa device per network card',
+            rule: "self.all(x, self.filter(y, x.networkCardIndex == y.networkCardIndex && x.deviceIndex == y.deviceIndex).size() == 1 && (x.interfaceType != 'efa-only' || self.filter(y, x.networkCardIndex == y.networkCardIndex && y.interfaceType == 'efa-only').size() == 1))",
+            check: (list) =>
+              list.every(
+                (x) =>
+                  list.filter((y) => sameSlot(x, y)).length === 1 &&
+                  (x.interfaceType !== 'efa-only' ||
+                    list.filter((y) => x.networkCardIndex === y.networkCardIndex && y.interfaceType === 'efa-only')
+                      .length === 1)
+              ),
+          },
+        ]),
+        'Network interfaces of the launch template, e.g. EFA-only interfaces next to the primary ENI.'
+      ).optional(),
+      cpuOptions: describe(cpuOptionsSchema, 'CPU options of the instances.').optional(),
+      connectionTracking: describe(
+        connectionTrackingSchema,
+        "Connection tracking timeouts of the ENIs Karpenter creates (Nitro instances only); unset fields keep EC2's defaults."
+      ).optional(),
     }),
     [
       {
@@ -460,14 +555,15 @@ export const ec2NodeClassStatusSchema = z.strictObject({
   capacityReservations: z
     .array(
       z.strictObject({
-        id: z.string(),
         availabilityZone: z.string(),
-        instanceType: z.string(),
-        ownerID: z.string(),
-        instanceMatchCriteria: z.enum(['open', 'targeted']),
-        reservationType: z.enum(['default', 'capacity-block']).optional(),
-        state: z.enum(['active', 'expiring']).optional(),
         endTime: withMeta(z.iso.datetime({ offset: true }), { format: 'date-time' }).optional(),
+        id: z.string().regex(CAPACITY_RESERVATION_ID, { message: "must look like 'cr-0123abcd'" }),
+        instanceMatchCriteria: z.enum(INSTANCE_MATCH_CRITERIA),
+        instanceType: z.string(),
+        interruptible: z.boolean().optional(),
+        ownerID: z.string().regex(ACCOUNT_ID, { message: 'must be a 12-digit account ID' }),
+        reservationType: z.enum(['default', 'capacity-block']).default('default'),
+        state: z.enum(['active', 'expiring']).default('active'),
       })
     )
     .optional(),
