@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 export AWS_EC2_METADATA_DISABLED=true
 export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 bash scripts/ensure-deps.sh
-exec node --import tsx testbed/cli.ts up --ui "$@"
+exec node --import tsx sandbox/main.ts "$@"

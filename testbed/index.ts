@@ -22,6 +22,8 @@ export interface TestbedOptions {
   parts?: Part[];
   /** Temporal Web UI on (sandbox) or off (tests). */
   ui?: boolean;
+  /** Temporal dev-server dynamic config, e.g. a low `limit.historyCount.suggestContinueAsNew` for tests. */
+  temporalDynamicConfig?: Record<string, string | number>;
   /** Run folder for logs, kubeconfig, databases; default `.testbed/<timestamp>` in the repo. */
   dir?: string;
   clusterName?: string;
@@ -81,7 +83,13 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 
   try {
     const [temporal, kubernetes, aws] = await Promise.all([
-      parts.has('temporal') ? startTemporal(tools, dir, started, { ui: options.ui ?? false }, log) : undefined,
+      parts.has('temporal') ? startTemporal(
+            tools,
+            dir,
+            started,
+            { ui: options.ui ?? false, ...(options.temporalDynamicConfig ? { dynamicConfig: options.temporalDynamicConfig } : {}) },
+            log
+          ) : undefined,
       parts.has('kubernetes') ? startKubernetes(tools, dir, started, log) : undefined,
       parts.has('aws')
         ? startMoto(tools, dir, started, region, log).then(async (endpoint) => {

@@ -17,7 +17,7 @@ export async function startTemporal(
   tools: ToolPaths,
   dir: string,
   started: ManagedProcess[],
-  options: { ui: boolean },
+  options: { ui: boolean; dynamicConfig?: Record<string, string | number> },
   log: (msg: string) => void
 ): Promise<TemporalEndpoints> {
   const [grpcPort, httpPort, metricsPort, uiPort] = await freePorts(4);
@@ -32,6 +32,7 @@ export async function startTemporal(
     `--db-filename=${join(dir, 'temporal.db')}`,
     '--log-level=warn',
     ...SEARCH_ATTRIBUTE_NAMES.map((name) => `--search-attribute=${name}=Keyword`),
+    ...Object.entries(options.dynamicConfig ?? {}).map(([key, value]) => `--dynamic-config-value=${key}=${value}`),
   ];
   // The UI's news feed would reach the internet; it stays off.
   if (options.ui) args.push('--ui-ip=127.0.0.1', `--ui-port=${uiPort}`, '--ui-disable-news-fetch');

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requirePart, type TestbedEndpoints } from '../../../testbed/endpoints.js';
-import { ManagedProcess } from '../../../testbed/process.js';
+import { requirePart, type TestbedEndpoints } from './endpoints.js';
+import { ManagedProcess } from './process.js';
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * Runs the project's real worker entry point (`workers/main.ts`) as its own process against the test bed, the way
@@ -40,6 +40,9 @@ export async function startWorkerProcess(
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       KT_ON_DEMAND_PRICES_FILE: aws.onDemandPricesFile,
       LOG_LEVEL: 'info',
+      // The provisioner is one per cluster and lives on the task queue of the worker that starts it: only the
+      // callers that exercise provisioning (its tests, the sandbox, the benchmark) turn its pod watcher on.
+      KT_PROVISION: 'false',
       ...options.env,
     },
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { LifecycleSettings } from '../workflows/nodeclaim/state.js';
+import type { ProvisioningSettings } from '../workflows/provisioning/state.js';
 
 /** The worker's whole configuration, from the environment (the only place that reads it). */
 const WorkerEnv = z.object({
@@ -21,8 +22,21 @@ const WorkerEnv = z.object({
   KT_OBSERVE_INTERVAL_SECONDS: z.coerce.number().positive().optional(),
   /** Run the NodeClaim/Node watcher in this process (every worker may; repeats are harmless). */
   KT_WATCH: z.enum(['true', 'false']).default('true'),
+  /**
+   * Run the pending-pod watcher, which starts the cluster's one provisioner on this worker's task queue. Every
+   * worker of a cluster must share that task queue; a worker serving only NodeClaim lifecycles may turn it off.
+   */
+  KT_PROVISION: z.enum(['true', 'false']).default('true'),
   /** On-demand prices as JSON {instanceType: USD/h}, used where the Pricing API is not reachable (isolated VPCs, the test bed). */
   KT_ON_DEMAND_PRICES_FILE: z.string().optional(),
+  /** Batching window of the provisioner (Karpenter's BATCH_IDLE_DURATION / BATCH_MAX_DURATION). Seconds. */
+  KT_BATCH_IDLE_SECONDS: z.coerce.number().positive().optional(),
+  KT_BATCH_MAX_SECONDS: z.coerce.number().positive().optional(),
+  /**
+   * Pollers per task type. Temporal hands tasks to waiting pollers first-come first-served, so with many pollers
+   * one worker takes every task of a light load; fewer pollers per worker share it sooner across replicas.
+   */
+  KT_TASK_POLLERS: z.coerce.number().int().positive().optional(),
 });
 
 export interface WorkerConfig {
@@ -34,7 +48,10 @@ export interface WorkerConfig {
   clusterEndpoint: string | undefined;
   lifecycle: Partial<LifecycleSettings>;
   watch: boolean;
+  provision: boolean;
   onDemandPricesFile: string | undefined;
+  provisioning: Partial<ProvisioningSettings>;
+  taskPollers: number | undefined;
 }
 
 export class WorkerConfigError extends Error {
@@ -62,6 +79,12 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
       ...(e.KT_OBSERVE_INTERVAL_SECONDS ? { observeIntervalMs: e.KT_OBSERVE_INTERVAL_SECONDS * 1000 } : {}),
     },
     watch: e.KT_WATCH === 'true',
+    provision: e.KT_PROVISION === 'true',
     onDemandPricesFile: e.KT_ON_DEMAND_PRICES_FILE,
+    taskPollers: e.KT_TASK_POLLERS,
+    provisioning: {
+      ...(e.KT_BATCH_IDLE_SECONDS ? { batchIdleMs: e.KT_BATCH_IDLE_SECONDS * 1000 } : {}),
+      ...(e.KT_BATCH_MAX_SECONDS ? { batchMaxMs: e.KT_BATCH_MAX_SECONDS * 1000 } : {}),
+    },
   };
 }

@@ -19,10 +19,15 @@ import { ec2Zones } from '../adapters/aws/zones.js';
 import { kubernetesClusterInfo } from '../adapters/kubernetes/cluster-info.js';
 import { kubernetesLifecycle } from '../adapters/kubernetes/lifecycle.js';
 import { NodeClaimWatcher } from '../adapters/kubernetes/nodeclaim-watcher.js';
+import { kubernetesClusterSnapshot } from '../adapters/kubernetes/cluster-snapshot.js';
+import { PendingPodWatcher } from '../adapters/kubernetes/pod-watcher.js';
+import { kubernetesProvisioning } from '../adapters/kubernetes/provisioning.js';
+import { createProvisioningActivities } from '../activities/provisioning/activities.js';
 import { bundlerOptions, workflowsPath } from './bundle.js';
 import { loadWorkerConfig } from './config.js';
 import { temporalLifecycleNotifier } from './lifecycle-notifier.js';
 import { temporalLoggerFor } from './logging.js';
+import { temporalProvisionerNotifier } from './provisioning-notifier.js';
 import { NodeClassController } from './nodeclass-controller.js';
 
 const config = loadWorkerConfig(process.env);
@@ -55,6 +60,9 @@ const cloud = createAwsCloudProvider({
 });
 
 const connection = await NativeConnection.connect({ address: config.temporal.address });
+const clientConnection = await Connection.connect({ address: config.temporal.address });
+const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
+const lifecycleNotifier = temporalLifecycleNotifier(client, config.temporal.taskQueue, config.lifecycle);
 const worker = await Worker.create({
   connection,
   namespace: config.temporal.namespace,
@@ -64,20 +72,24 @@ const worker = await Worker.create({
   activities: {
     ...createPreflightActivities({ cluster: kubernetesClusterInfo(kubeConfig), cloud: ec2Zones(ec2) }),
     ...createNodeClaimActivities({ kube: kubernetesLifecycle(kubeConfig), cloud }),
+    ...createProvisioningActivities({
+      snapshot: kubernetesClusterSnapshot(kubeConfig),
+      cloud,
+      kube: kubernetesProvisioning(kubeConfig),
+      startNodeClaimWorkflow: (name) => lifecycleNotifier.ensureStarted(name),
+    }),
   },
   // In-flight activities get time to finish on SIGTERM (the SDK default of 0 cancels them at once).
   shutdownGraceTime: '20 seconds',
+  ...(config.taskPollers
+    ? { maxConcurrentWorkflowTaskPolls: config.taskPollers, maxConcurrentActivityTaskPolls: config.taskPollers }
+    : {}),
 });
 
 const background: { stop(): Promise<void> }[] = [];
 if (config.watch) {
-  const clientConnection = await Connection.connect({ address: config.temporal.address });
-  const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  const watcher = new NodeClaimWatcher(
-    kubeConfig,
-    temporalLifecycleNotifier(client, config.temporal.taskQueue, config.lifecycle),
-    logger.child({ component: 'nodeclaim-watcher' })
-  );
+  const watcher = new NodeClaimWatcher(kubeConfig, lifecycleNotifier, logger.child({ component: 'nodeclaim-watcher' }));
+
   const { reconcileNodeClassStatus } = createNodeClassStatusActivities({
     ec2,
     ssm,
@@ -94,7 +106,16 @@ if (config.watch) {
     logger.child({ component: 'ec2nodeclass-controller' })
   );
   await Promise.all([watcher.start(), nodeClasses.start()]);
-  background.push(watcher, nodeClasses, { stop: () => clientConnection.close() });
+  background.push(watcher, nodeClasses);
+}
+if (config.provision) {
+  const pods = new PendingPodWatcher(
+    kubeConfig,
+    temporalProvisionerNotifier(client, config.temporal.taskQueue, config.clusterName, config.provisioning),
+    logger.child({ component: 'pod-watcher' })
+  );
+  await pods.start();
+  background.push(pods);
 }
 
 logger.info(
@@ -110,6 +131,7 @@ try {
   await worker.run();
 } finally {
   for (const part of background) await part.stop().catch(() => undefined);
+  await clientConnection.close();
   await connection.close();
   logger.info('worker stopped');
 }

@@ -5,6 +5,7 @@ import { CloudProviderErrorType } from '../../core/cloudprovider/errors.js';
 import { DO_NOT_DISRUPT_ANNOTATION, doNotDisruptActive } from '../../core/lifecycle/do-not-disrupt.js';
 import { planDrain, podKey } from '../../core/lifecycle/drain.js';
 import type { NodeObservation } from '../../core/lifecycle/node-observation.js';
+import { withHeartbeat } from '../heartbeat.js';
 import type { LifecycleKubernetes, NodeClaimSnapshot, NodeSync } from './ports.js';
 
 export const TERMINATION_FINALIZER = 'karpenter.sh/termination';
@@ -33,6 +34,67 @@ function typeOf(err: unknown): string | undefined {
  */
 export function createNodeClaimActivities(deps: { kube: LifecycleKubernetes; cloud: CloudProvider }) {
   const { kube, cloud } = deps;
+
+  /** One drain step: evict the current tier through the Eviction API, force-delete what the deadline requires. */
+  async function drainOnce(nodeName: string, deadline: string | null): Promise<DrainProgress> {
+    const node = await kube.getNode(nodeName);
+    if (!node) {
+      return {
+        remaining: 0,
+        evicted: [],
+        forceDeleted: [],
+        blockedByBudget: [],
+        blockedByDoNotDisrupt: [],
+        nodeGone: true,
+      };
+    }
+    const pods = await kube.listPodsOnNode(nodeName);
+    const plan = planDrain(pods, new Date(), deadline ? new Date(deadline) : undefined);
+    const progress: DrainProgress = {
+      remaining: plan.remaining,
+      evicted: [],
+      forceDeleted: [],
+      blockedByBudget: [],
+      blockedByDoNotDisrupt: plan.blocked.map(podKey),
+      ...(plan.tier === undefined ? {} : { tier: plan.tier }),
+      nodeGone: false,
+    };
+    for (const { pod, gracePeriodSeconds } of plan.forceDelete) {
+      await kube.deletePod(pod, gracePeriodSeconds);
+      progress.forceDeleted.push(podKey(pod));
+    }
+    for (const pod of plan.evict) {
+      const result = await kube.evictPod(pod);
+      if (result === 'blocked') progress.blockedByBudget.push(podKey(pod));
+      else progress.evicted.push(podKey(pod));
+    }
+    if (progress.blockedByBudget.length > 0) {
+      log.info('eviction refused by a PodDisruptionBudget', { node: nodeName, pods: progress.blockedByBudget });
+    }
+    return progress;
+  }
+
+  /** The hourly price of the offering the instance was launched on, from the catalogue the provider launched from. */
+  async function priceOf(nodeClaim: NodeClaimSnapshot, launched: LaunchedNodeClaim): Promise<{ price?: number }> {
+    try {
+      const types = await cloud.getInstanceTypes({
+        metadata: { name: nodeClaim.metadata.labels?.['karpenter.sh/nodepool'] ?? nodeClaim.metadata.name },
+        spec: {
+          template: { spec: { requirements: nodeClaim.spec.requirements, nodeClassRef: nodeClaim.spec.nodeClassRef } },
+        },
+      });
+      const type = types.find((t) => t.name === launched.labels['node.kubernetes.io/instance-type']);
+      const offering = type?.offerings.find(
+        (o) =>
+          o.zone === launched.labels['topology.kubernetes.io/zone'] &&
+          o.capacityType === launched.labels['karpenter.sh/capacity-type']
+      );
+      return offering ? { price: offering.price } : {};
+    } catch {
+      return {}; // the price is for display; a launch never fails for want of it
+    }
+  }
+
   return {
     /** Reads the NodeClaim and makes sure it carries the termination finalizer before anything is launched. */
     async claimNodeClaim(name: string): Promise<NodeClaimSnapshot | null> {
@@ -44,9 +106,10 @@ export function createNodeClaimActivities(deps: { kube: LifecycleKubernetes; clo
     },
 
     /** Cloud create, with the port's typed errors turned into failure types the workflow branches on. */
-    async launchInstance(nodeClaim: NodeClaimSnapshot): Promise<LaunchedNodeClaim> {
+    async launchInstance(nodeClaim: NodeClaimSnapshot): Promise<LaunchedNodeClaim & { price?: number }> {
       try {
-        return await cloud.create(nodeClaim);
+        const launched = await withHeartbeat(() => cloud.create(nodeClaim));
+        return { ...launched, ...(await priceOf(nodeClaim, launched)) };
       } catch (err) {
         const type = typeOf(err);
         const message = (err as Error).message;
@@ -128,41 +191,7 @@ export function createNodeClaimActivities(deps: { kube: LifecycleKubernetes; clo
 
     /** One drain step: evict the current tier through the Eviction API, force-delete what the deadline requires. */
     async drainStep(nodeName: string, deadline: string | null): Promise<DrainProgress> {
-      const node = await kube.getNode(nodeName);
-      if (!node) {
-        return {
-          remaining: 0,
-          evicted: [],
-          forceDeleted: [],
-          blockedByBudget: [],
-          blockedByDoNotDisrupt: [],
-          nodeGone: true,
-        };
-      }
-      const pods = await kube.listPodsOnNode(nodeName);
-      const plan = planDrain(pods, new Date(), deadline ? new Date(deadline) : undefined);
-      const progress: DrainProgress = {
-        remaining: plan.remaining,
-        evicted: [],
-        forceDeleted: [],
-        blockedByBudget: [],
-        blockedByDoNotDisrupt: plan.blocked.map(podKey),
-        ...(plan.tier === undefined ? {} : { tier: plan.tier }),
-        nodeGone: false,
-      };
-      for (const { pod, gracePeriodSeconds } of plan.forceDelete) {
-        await kube.deletePod(pod, gracePeriodSeconds);
-        progress.forceDeleted.push(podKey(pod));
-      }
-      for (const pod of plan.evict) {
-        const result = await kube.evictPod(pod);
-        if (result === 'blocked') progress.blockedByBudget.push(podKey(pod));
-        else progress.evicted.push(podKey(pod));
-      }
-      if (progress.blockedByBudget.length > 0) {
-        log.info('eviction refused by a PodDisruptionBudget', { node: nodeName, pods: progress.blockedByBudget });
-      }
-      return progress;
+      return withHeartbeat(() => drainOnce(nodeName, deadline));
     },
 
     async volumeAttachments(nodeName: string): Promise<string[]> {

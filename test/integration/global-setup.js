@@ -12,7 +12,11 @@ export default async function globalSetup() {
   }
   const { startTestbed } = await tsImport('../../testbed/index.ts', import.meta.url);
   process.stderr.write('\n');
-  const testbed = await startTestbed({ log: (m) => process.stderr.write(`${m}\n`) });
+  const testbed = await startTestbed({
+    log: (m) => process.stderr.write(`${m}\n`),
+    // Workflows are told to continue-as-new after 300 events instead of 4,096, so the suites exercise it.
+    temporalDynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 300 },
+  });
   process.env.KT_TESTBED_FILE = testbed.file;
   globalThis.__KT_TESTBED__ = testbed;
 }

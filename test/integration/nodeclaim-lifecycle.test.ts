@@ -11,7 +11,7 @@ import { bridgeControl } from './support/aws-control.js';
 import { recordHistory } from './support/histories.js';
 import { cluster } from './support/cluster.js';
 import { eventually } from './support/wait.js';
-import { startWorkerProcess } from './support/worker-process.js';
+import { startWorkerProcess } from '../../testbed/worker-process.js';
 
 const REGISTRATION_TIMEOUT_SECONDS = 12;
 
@@ -292,6 +292,37 @@ describe('the NodeClaim lifecycle workflow, on real Temporal, Kubernetes, kwok a
     } finally {
       await bridge.set({ registration: 'normal' });
     }
+  });
+
+  it('continues-as-new when its history grows, carrying its state, and still terminates cleanly', async () => {
+    // The test bed's Temporal suggests continue-as-new after 300 events; re-checking the truth every second
+    // grows a running NodeClaim's history past that within seconds.
+    await worker.process.stop();
+    worker = await startWorkerProcess(endpoints, {
+      taskQueue: worker.taskQueue,
+      env: { ...workerEnv, KT_RECONCILE_INTERVAL_SECONDS: '1' },
+    });
+    const { name } = await runningNodeClaim();
+    const handle = client.workflow.getHandle<typeof nodeClaimWorkflow>(nodeClaimWorkflowId(name));
+    const firstRun = (await handle.describe()).runId;
+    await eventually(
+      'the workflow to continue-as-new',
+      async () =>
+        (await client.workflow.getHandle(nodeClaimWorkflowId(name)).describe()).runId !== firstRun ? true : undefined,
+      120_000
+    );
+    const carried = await client.workflow.getHandle(nodeClaimWorkflowId(name)).query(stateQuery);
+    expect(carried.phase).toBe('Running');
+    expect(carried.decisions.map((d) => d.what)).toEqual(
+      expect.arrayContaining(['launched', 'registered', 'initialized'])
+    );
+    await client.workflow
+      .getHandle(nodeClaimWorkflowId(name))
+      .executeUpdate(disruptUpdate, { args: [{ reason: 'after continue-as-new' }] });
+    await k8s.awaitGone(name);
+    expect((await instancesOf(name)).map((i) => i.State?.Name)).toEqual(['terminated']);
+    await worker.process.stop();
+    worker = await startWorker(worker.taskQueue);
   });
 
   it('survives SIGKILL of the worker during launch and during drain: one instance, a finished drain, nothing leaked', async () => {

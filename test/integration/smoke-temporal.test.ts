@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client, Connection } from '@temporalio/client';
 import { loadEndpoints, requirePart } from '../../testbed/endpoints.js';
 import type { ManagedProcess } from '../../testbed/process.js';
-import { startWorkerProcess } from './support/worker-process.js';
+import { startWorkerProcess } from '../../testbed/worker-process.js';
+import { SEARCH_ATTRIBUTE_NAMES } from '../../workflows/search-attributes.js';
 
 describe('Temporal on the test bed', () => {
   const endpoints = loadEndpoints();
@@ -36,14 +37,7 @@ describe('Temporal on the test bed', () => {
 
   it('has the project search attributes registered for NodeClaim workflows', async () => {
     const attrs = await connection.operatorService.listSearchAttributes({ namespace: temporal.namespace });
-    for (const name of [
-      'KarpenterNodePool',
-      'KarpenterNodeClaim',
-      'KarpenterInstanceType',
-      'KarpenterZone',
-      'KarpenterCapacityType',
-      'KarpenterPhase',
-    ]) {
+    for (const name of SEARCH_ATTRIBUTE_NAMES) {
       expect(attrs.customAttributes?.[name]).toBeDefined();
     }
   });

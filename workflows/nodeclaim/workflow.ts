@@ -48,13 +48,21 @@ const UNREGISTERED_TAINT = { key: 'karpenter.sh/unregistered', effect: 'NoExecut
 
 // Kubernetes reads and writes: short, retried with backoff until they succeed (the apiserver may be briefly away).
 const kube = proxyActivities<NodeClaimActivities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
+});
+// A drain step evicts many pods and heartbeats while it does, so a dead worker is noticed in 10 s.
+const drain = proxyActivities<NodeClaimActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
 });
 // Cloud create: typed failures come back at once; transient ones get a few quick retries, then the workflow's own
 // loop records Launched=Unknown and tries again until the launch timeout.
 const LAUNCH_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
+  // The launch heartbeats while CreateFleet runs: a worker killed mid-launch is noticed in 10 s, not 2 min.
+  heartbeatTimeout: '10 seconds',
   retry: {
     initialInterval: '1 second',
     maximumInterval: '10 seconds',
@@ -265,6 +273,7 @@ export async function nodeClaimWorkflow(input: NodeClaimWorkflowInput): Promise<
         state.instanceType = launched.labels['node.kubernetes.io/instance-type'];
         state.zone = launched.labels['topology.kubernetes.io/zone'];
         state.capacityType = launched.labels['karpenter.sh/capacity-type'];
+        if (launched.price !== undefined) state.price = launched.price;
         state.timings.launchedAt = now().toISOString();
         state.conditions = setCondition(state.conditions, ConditionTypes.Launched, 'True', 'Launched', '', now());
         recordDecision(
@@ -276,7 +285,8 @@ export async function nodeClaimWorkflow(input: NodeClaimWorkflowInput): Promise<
         await kube.recordLaunch(
           state.name,
           { ...launched.labels, ...snapshot.metadata.labels },
-          {},
+          // The provider's annotations (e.g. the EC2NodeClass hash that static drift compares against).
+          (launched as { annotations?: Record<string, string> }).annotations ?? {},
           {
             providerID: launched.providerID,
             ...(launched.imageID ? { imageID: launched.imageID } : {}),
@@ -434,7 +444,7 @@ export async function nodeClaimWorkflow(input: NodeClaimWorkflowInput): Promise<
         : null;
     let backoff = 1000;
     for (;;) {
-      const progress = await kube.drainStep(nodeName, deadline);
+      const progress = await drain.drainStep(nodeName, deadline);
       if (progress.nodeGone) break;
       const elapsed = now().getTime() - Date.parse(state.drain.startedAt);
       if (progress.remaining === 0 && elapsed >= settings.minDrainTimeMs) break;

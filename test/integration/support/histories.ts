@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadToolPaths } from '../../../testbed/tools.js';
@@ -9,11 +9,14 @@ const CORPUS = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'rep
 
 /**
  * With KT_RECORD_HISTORIES=1, saves a finished workflow's history into the replay corpus (test/replay/histories)
- * under a scenario name, so later workflow changes are checked against real runs. The Temporal CLI's JSON is the
+ * under a scenario name (once: an existing scenario is kept), so later workflow changes are checked against real runs. The Temporal CLI's JSON is the
  * format `Worker.runReplayHistories` reads.
  */
 export function recordHistory(temporal: TemporalEndpoints, workflowId: string, scenario: string): void {
   if (process.env.KT_RECORD_HISTORIES !== '1') return;
+  const file = join(CORPUS, `${scenario}.json`);
+  // Recorded histories are the regression corpus of older code: never overwritten, only added to.
+  if (existsSync(file)) return;
   const json = execFileSync(
     loadToolPaths().temporal,
     [
@@ -31,5 +34,5 @@ export function recordHistory(temporal: TemporalEndpoints, workflowId: string, s
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }
   );
   mkdirSync(CORPUS, { recursive: true });
-  writeFileSync(join(CORPUS, `${scenario}.json`), JSON.stringify({ workflowId, history: JSON.parse(json) as unknown }));
+  writeFileSync(file, JSON.stringify({ workflowId, history: JSON.parse(json) as unknown }));
 }

@@ -1,0 +1,172 @@
+import { Context } from '@temporalio/activity';
+import type { CloudProvider, NodePoolLike } from '../../core/cloudprovider/cloudprovider.js';
+import type { InstanceType } from '../../core/cloudprovider/types.js';
+import { nodeClaimManifest, nodeClaimName } from '../../core/provisioning/nodeclaim-manifest.js';
+import { podKey, schedulingView, type NominationRef } from '../../core/provisioning/snapshot.js';
+import { solve } from '../../core/scheduling/index.js';
+import type { LaunchChoice } from '../../core/scheduling/types.js';
+import type { ClusterSnapshotSource } from '../../adapters/kubernetes/cluster-snapshot.js';
+
+export interface PlannedClaim {
+  name: string;
+  nodePool: string;
+  manifest: Record<string, unknown>;
+  pods: string[];
+  launch: LaunchChoice;
+  instanceTypeOptions: number;
+}
+
+export interface PodEvent {
+  pod: string;
+  uid: string;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+/** A batch's plan: compact, plain JSON, small enough for workflow history. */
+export interface ProvisioningPlan {
+  nodeClaims: PlannedClaim[];
+  /** Every nomination that holds after this round (earlier ones still valid plus this round's). */
+  nominations: Record<string, NominationRef>;
+  events: PodEvent[];
+  pendingPods: number;
+  nominatedPods: number;
+  unschedulable: number;
+  hourlyCost: number;
+  solveMs: number;
+  /** NodePools whose instance types could not be read, with why (e.g. their EC2NodeClass is not Ready). */
+  skippedNodePools: { nodePool: string; reason: string }[];
+}
+
+export type CreateResult = 'created' | 'exists' | 'conflict';
+
+/** The writes provisioning makes to Kubernetes. Implemented in adapters/kubernetes/provisioning.ts. */
+export interface ProvisioningKubernetes {
+  /** Creates the NodeClaim; `exists` when a NodeClaim of the same plan is already there, `conflict` if another is. */
+  createNodeClaim(manifest: Record<string, unknown>): Promise<CreateResult>;
+  recordEvent(event: PodEvent, name: string): Promise<void>;
+}
+
+export function createProvisioningActivities(deps: {
+  snapshot: ClusterSnapshotSource;
+  cloud: CloudProvider;
+  kube: ProvisioningKubernetes;
+  startNodeClaimWorkflow: (nodeClaimName: string) => Promise<void>;
+}) {
+  return {
+    /** Reads the cluster, solves the pending pods, and names the NodeClaims to create from the round. */
+    async planProvisioning(input: {
+      provisionerKey: string;
+      round: number;
+      nominations: Record<string, NominationRef>;
+    }): Promise<ProvisioningPlan> {
+      const snapshot = await deps.snapshot.read();
+      Context.current().heartbeat('snapshot read');
+      const types = new Map<string, InstanceType>();
+      const skippedNodePools: ProvisioningPlan['skippedNodePools'] = [];
+      const pools = snapshot.nodePools as unknown as (NodePoolLike & { metadata: { deletionTimestamp?: string } })[];
+      for (const pool of pools.filter((p) => !p.metadata.deletionTimestamp)) {
+        try {
+          for (const type of await deps.cloud.getInstanceTypes(pool))
+            if (!types.has(type.name)) types.set(type.name, type);
+        } catch (err) {
+          skippedNodePools.push({ nodePool: pool.metadata.name, reason: (err as Error).message });
+        }
+      }
+      const view = schedulingView(snapshot, input.nominations, [...types.values()]);
+      const uidOf = new Map(snapshot.pods.map((p) => [podKey(p), p.metadata?.uid ?? '']));
+      const empty = {
+        nodeClaims: [],
+        nominations: view.activeNominations,
+        events: [],
+        pendingPods: 0,
+        nominatedPods: view.nominatedPods,
+        unschedulable: 0,
+        hourlyCost: 0,
+        solveMs: 0,
+        skippedNodePools,
+      };
+      if (view.input.pods.length === 0) return empty;
+
+      const started = performance.now();
+      const plan = solve(view.input);
+      const solveMs = Math.round((performance.now() - started) * 10) / 10;
+      Context.current().heartbeat('solved');
+
+      const poolByName = new Map(
+        snapshot.nodePools.map((p) => [(p as { metadata: { name: string } }).metadata.name, p])
+      );
+      const nominations: Record<string, NominationRef> = { ...view.activeNominations };
+      const events: PodEvent[] = [];
+      // A pod planned onto a NodeClaim (new or still launching) is nominated to it, and told so by an Event.
+      const nominate = (pods: readonly string[], nodeClaim: string): void => {
+        for (const pod of pods) {
+          nominations[pod] = { nodeClaim };
+          const message = `Pod should schedule on: nodeclaim/${nodeClaim}`;
+          events.push({ pod, uid: uidOf.get(pod) ?? '', type: 'Normal', reason: 'Nominated', message });
+        }
+      };
+      const nodeClaims = plan.nodeClaims.map((planned, index): PlannedClaim => {
+        const name = nodeClaimName(planned.nodePool, input.provisionerKey, input.round, index);
+        const pool = poolByName.get(planned.nodePool) as unknown as Parameters<typeof nodeClaimManifest>[1];
+        nominate(planned.pods, name);
+        return {
+          name,
+          nodePool: planned.nodePool,
+          manifest: nodeClaimManifest(planned, pool, name, `${input.provisionerKey}/${input.round}/${index}`),
+          pods: planned.pods,
+          launch: planned.launch,
+          instanceTypeOptions: planned.instanceTypes.length,
+        };
+      });
+      for (const placement of plan.existingNodes) {
+        if (!placement.name.startsWith('nodeclaim/')) continue; // a Ready node: kube-scheduler binds these
+        nominate(placement.pods, placement.name.slice('nodeclaim/'.length));
+      }
+      for (const { pod, reason } of plan.unschedulable) {
+        events.push({
+          pod,
+          uid: uidOf.get(pod) ?? '',
+          type: 'Warning',
+          reason: 'FailedScheduling',
+          message: `Failed to schedule pod, ${reason}`,
+        });
+      }
+      return {
+        nodeClaims,
+        nominations,
+        events,
+        pendingPods: view.input.pods.length,
+        nominatedPods: view.nominatedPods,
+        unschedulable: plan.unschedulable.length,
+        hourlyCost: Math.round(nodeClaims.reduce((sum, c) => sum + c.launch.price, 0) * 1e4) / 1e4,
+        solveMs,
+        skippedNodePools,
+      };
+    },
+
+    /** Creates each NodeClaim (idempotent by name and plan) and starts its lifecycle workflow. */
+    async createNodeClaims(
+      claims: { name: string; manifest: Record<string, unknown> }[]
+    ): Promise<Record<string, CreateResult>> {
+      const results: Record<string, CreateResult> = {};
+      for (const claim of claims) {
+        results[claim.name] = await deps.kube.createNodeClaim(claim.manifest);
+        if (results[claim.name] !== 'conflict') await deps.startNodeClaimWorkflow(claim.name);
+        Context.current().heartbeat(claim.name);
+      }
+      return results;
+    },
+
+    /** Events on pods: which NodeClaim each was nominated to, or why none fits. Best effort, idempotent by name. */
+    async recordPodEvents(events: PodEvent[], round: number, provisionerKey: string): Promise<void> {
+      for (const [i, event] of events.entries()) {
+        await deps.kube.recordEvent(event, `${event.pod.split('/')[1]}.kt-${provisionerKey.slice(0, 8)}-${round}-${i}`);
+        if (i % 50 === 0) Context.current().heartbeat(i);
+      }
+    },
+  };
+}
+
+export type ProvisioningActivities = ReturnType<typeof createProvisioningActivities>;

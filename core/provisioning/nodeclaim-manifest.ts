@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { formatResource } from '../scheduling/quantity.js';
+import type { PlannedNodeClaim } from '../scheduling/types.js';
+
+/** Annotation that ties a NodeClaim to the plan that created it, so a retried create recognises its own object. */
+export const PLAN_ANNOTATION = 'karpenter-temporal.sh/plan';
+
+/**
+ * The name of the `index`-th NodeClaim of a provisioning round: `<nodepool>-<5 chars>`, like Karpenter's, but
+ * derived from the provisioner's identity and round instead of random, so a replayed or retried round names the
+ * same NodeClaims and never creates one twice.
+ */
+export function nodeClaimName(nodePool: string, provisionerKey: string, round: number, index: number): string {
+  const digest = createHash('sha256').update(`${provisionerKey}/${round}/${index}`).digest();
+  const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += alphabet[digest[i]! % alphabet.length];
+  return `${nodePool}-${suffix}`;
+}
+
+interface NodePoolTemplate {
+  metadata: { name: string; uid?: string };
+  spec: {
+    template: {
+      metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+      spec: {
+        nodeClassRef: { group: string; kind: string; name: string };
+        taints?: unknown[];
+        startupTaints?: unknown[];
+        expireAfter?: string;
+        terminationGracePeriod?: string;
+      };
+    };
+  };
+}
+
+/** The NodeClaim object for a planned claim: the pool's template plus the plan's requirements and requests. */
+export function nodeClaimManifest(
+  planned: PlannedNodeClaim,
+  nodePool: NodePoolTemplate,
+  name: string,
+  planRef: string
+) {
+  const template = nodePool.spec.template;
+  const requests: Record<string, string> = {};
+  for (const [resource, value] of Object.entries(planned.requests))
+    requests[resource] = formatResource(resource, value);
+  return {
+    apiVersion: 'karpenter.sh/v1',
+    kind: 'NodeClaim',
+    metadata: {
+      name,
+      labels: { ...template.metadata?.labels, 'karpenter.sh/nodepool': nodePool.metadata.name },
+      annotations: { ...template.metadata?.annotations, [PLAN_ANNOTATION]: planRef },
+      ...(nodePool.metadata.uid
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: 'karpenter.sh/v1',
+                kind: 'NodePool',
+                name: nodePool.metadata.name,
+                uid: nodePool.metadata.uid,
+                blockOwnerDeletion: true,
+              },
+            ],
+          }
+        : {}),
+    },
+    spec: {
+      requirements: planned.requirements,
+      nodeClassRef: template.spec.nodeClassRef,
+      ...(template.spec.taints?.length ? { taints: template.spec.taints } : {}),
+      ...(template.spec.startupTaints?.length ? { startupTaints: template.spec.startupTaints } : {}),
+      ...(template.spec.expireAfter ? { expireAfter: template.spec.expireAfter } : {}),
+      ...(template.spec.terminationGracePeriod ? { terminationGracePeriod: template.spec.terminationGracePeriod } : {}),
+      resources: { requests },
+    },
+  };
+}

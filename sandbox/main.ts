@@ -1,0 +1,130 @@
+// The sandbox: the seed's demo end to end on one machine, on real parts. It brings up the test bed with the
+// Temporal UI, applies the seed's Provisioner converted to a NodePool + EC2NodeClass, starts a worker, deploys the
+// seed's nginx (10 replicas) and shows it live: pods pending -> NodeClaims launched -> nodes Ready -> pods Running.
+// Then it prints a summary and keeps running for exploration until Ctrl-C (`--once`: exit with the demo's status).
+import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand } from '@aws-sdk/client-iam';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, parseAllDocuments } from 'yaml';
+import { convertProvisioner } from '../cli/convert.js';
+import { iamClient, kubeConfigFor } from '../testbed/clients.js';
+import { requirePart } from '../testbed/endpoints.js';
+import { startTestbed } from '../testbed/index.js';
+import { startWorkerProcess } from '../testbed/worker-process.js';
+import { watchDemo, type DemoSummary } from './progress.js';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const once = process.argv.includes('--once');
+const timeoutMs = 5 * 60_000;
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const started = Date.now();
+const stamp = (): string => `[sandbox +${((Date.now() - started) / 1000).toFixed(1)}s]`;
+
+say(`${stamp()} bringing up the test bed (Temporal with UI, Kubernetes ${'1.34'}, kwok, EC2 emulator, kubelet bridge)`);
+const testbed = await startTestbed({ ui: true, log: (m) => say(m) });
+let stopping = false;
+const shutdown = async (code: number): Promise<never> => {
+  if (!stopping) {
+    stopping = true;
+    say(`${stamp()} stopping the worker and the test bed`);
+    await worker?.process.stop().catch(() => undefined);
+    await testbed.stop();
+  }
+  process.exit(code);
+};
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+const endpoints = testbed.endpoints;
+const aws = requirePart(endpoints, 'aws');
+const temporal = requirePart(endpoints, 'temporal');
+const kc = kubeConfigFor(requirePart(endpoints, 'kubernetes'));
+let worker: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
+
+try {
+  // The seed's Provisioner and karpenter ConfigMap, converted as a user would (`karpenter-temporal convert`).
+  const provisioner = parse(readFileSync(join(REPO, 'examples/seed/provisioner.yaml'), 'utf8')) as unknown;
+  const configMap = parse(readFileSync(join(REPO, 'examples/seed/karpenter-global-settings.yaml'), 'utf8')) as unknown;
+  const converted = convertProvisioner(provisioner, configMap);
+  const forSandbox = (doc: Record<string, unknown>): Record<string, unknown> =>
+    JSON.parse(
+      JSON.stringify(doc)
+        .replaceAll('your-cluster-name', endpoints.clusterName)
+        .replaceAll('your-instance-profile', `KarpenterNodeInstanceProfile-${endpoints.clusterName}`)
+    ) as Record<string, unknown>;
+  const nodeClass = forSandbox(converted.ec2NodeClass) as { spec: { amiSelectorTerms: unknown[] } };
+  // EKS publishes no AL2 AMIs for Kubernetes 1.33+ (convert says so too): the sandbox runs 1.34, so AL2023.
+  nodeClass.spec.amiSelectorTerms = [{ alias: 'al2023@latest' }];
+  const nodePool = forSandbox(converted.nodePool);
+  say(
+    `${stamp()} converted the seed's Provisioner: NodePool "default" (m5.large, m5.xlarge; on-demand) + EC2NodeClass "default" (AMI alias al2023@latest: EKS has no AL2 AMIs for 1.34)`
+  );
+
+  // The instance profile the seed names, with the node role the test bed created.
+  const iam = iamClient(aws);
+  const profile = `KarpenterNodeInstanceProfile-${endpoints.clusterName}`;
+  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: profile })).catch(() => undefined);
+  await iam
+    .send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profile, RoleName: aws.nodeRole }))
+    .catch(() => undefined);
+
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  for (const doc of [nodeClass, nodePool]) {
+    await objects.patch(
+      doc as never,
+      undefined,
+      undefined,
+      'karpenter-temporal-sandbox',
+      true,
+      PatchStrategy.ServerSideApply
+    );
+  }
+
+  say(`${stamp()} starting a karpenter-temporal worker`);
+  worker = await startWorkerProcess(endpoints, { taskQueue: 'karpenter-temporal', env: { KT_PROVISION: 'true' } });
+
+  const deployment = parseAllDocuments(
+    readFileSync(join(REPO, 'examples/simulate/nginx-deployment.yaml'), 'utf8')
+  )[0]!.toJS() as never;
+  await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({ namespace: 'default', body: deployment });
+  say(`${stamp()} deployed nginx: 10 replicas requesting 500m CPU and 512Mi each (more than one node's worth)`);
+
+  const summary: DemoSummary = await watchDemo({
+    core: kc.makeApiClient(CoreV1Api),
+    custom: kc.makeApiClient(CustomObjectsApi),
+    app: 'nginx',
+    namespace: 'default',
+    replicas: 10,
+    prices: JSON.parse(readFileSync(aws.onDemandPricesFile, 'utf8')) as Record<string, number>,
+    timeoutMs,
+    say: (line) => say(`${stamp()} ${line}`),
+  });
+
+  const ui = temporal.ui!;
+  const query = encodeURIComponent('WorkflowType = "nodeClaimWorkflow"');
+  say('');
+  say(summary.report);
+  say('');
+  say('Explore:');
+  say(`  Temporal UI, NodeClaim workflows   ${ui}/namespaces/${temporal.namespace}/workflows?query=${query}`);
+  say(
+    `  Temporal UI, the provisioner       ${ui}/namespaces/${temporal.namespace}/workflows/provisioner%2F${endpoints.clusterName}`
+  );
+  say(`  kubectl                            export KUBECONFIG=${requirePart(endpoints, 'kubernetes').kubeconfig}`);
+  say(`  CLI                                TEMPORAL_ADDRESS=${temporal.address} npm run cli -- status`);
+  say(`  logs                               ${endpoints.dir}`);
+  if (once) await shutdown(summary.ok ? 0 : 1);
+  say('');
+  say(
+    summary.ok
+      ? 'The demo completed. Everything keeps running for you to explore; Ctrl-C stops it.'
+      : 'The demo did not complete; see above. Ctrl-C stops everything.'
+  );
+} catch (err) {
+  say(`${stamp()} the sandbox failed: ${(err as Error).message}`);
+  await shutdown(1);
+}
+setInterval(() => undefined, 1 << 30);

@@ -1,0 +1,392 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { loadEndpoints, requirePart } from '../../testbed/endpoints.js';
+import type { ManagedProcess } from '../../testbed/process.js';
+import {
+  pauseSignal,
+  provisioningStateQuery,
+  provisioningWorkflowId,
+  resumeSignal,
+} from '../../workflows/provisioning/messages.js';
+import { cluster, type NodeClaimObject } from './support/cluster.js';
+import { recordHistory } from './support/histories.js';
+import { eventually } from './support/wait.js';
+import { startWorkerProcess } from '../../testbed/worker-process.js';
+
+const NODEPOOLS = { group: 'karpenter.sh', version: 'v1', plural: 'nodepools' } as const;
+const NODECLAIMS = { group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' } as const;
+
+describe('provisioning: pending pods become NodeClaims, nodes and Running pods', () => {
+  const endpoints = loadEndpoints();
+  const temporal = requirePart(endpoints, 'temporal');
+  const k8s = cluster(endpoints);
+  const namespace = `prov-${randomUUID().slice(0, 6)}`;
+  const suffix = randomUUID().slice(0, 4);
+  const pool = (name: string) => `${name}-${suffix}`;
+  let connection: Connection;
+  let client: Client;
+  let workers: { process: ManagedProcess; taskQueue: string }[] = [];
+  const taskQueue = `prov-${randomUUID()}`;
+  const workerEnv = {
+    KT_PROVISION: 'true',
+    KT_BATCH_IDLE_SECONDS: '1',
+    KT_BATCH_MAX_SECONDS: '5',
+    KT_OBSERVE_INTERVAL_SECONDS: '2',
+  };
+
+  const nodePool = (name: string, spec: Record<string, unknown>) => ({
+    apiVersion: 'karpenter.sh/v1',
+    kind: 'NodePool',
+    metadata: { name: pool(name) },
+    spec: {
+      ...spec,
+      template: {
+        ...(spec.template as object),
+        spec: {
+          nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+          expireAfter: 'Never',
+          ...(spec.template as { spec: object }).spec,
+        },
+      },
+      disruption: { consolidateAfter: 'Never' },
+    },
+  });
+
+  const deployment = (
+    name: string,
+    replicas: number,
+    podSpec: Record<string, unknown>,
+    requests: Record<string, string>
+  ): V1Deployment => ({
+    metadata: { name },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: name } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { ...podSpec, containers: [{ name: 'c', image: 'nginx', resources: { requests } }] },
+      },
+    },
+  });
+
+  /** Like the seed's Provisioner: only m5.large and m5.xlarge, so ten 1-CPU pods need several nodes. */
+  const smallM5 = {
+    nodeSelector: { 'karpenter.sh/nodepool': pool('general') },
+    affinity: {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            {
+              matchExpressions: [
+                { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large', 'm5.xlarge'] },
+              ],
+            },
+          ],
+        },
+      },
+    },
+  };
+
+  const podsOf = async (app: string): Promise<V1Pod[]> =>
+    (await k8s.core.listNamespacedPod({ namespace, labelSelector: `app=${app}` })).items.filter(
+      (p) => !p.metadata?.deletionTimestamp
+    );
+
+  const allRunning = async (app: string, replicas: number, timeoutMs = 120_000): Promise<V1Pod[]> =>
+    eventually(
+      `${replicas} ${app} pods Running`,
+      async () => {
+        const pods = (await podsOf(app)).filter((p) => p.status?.phase === 'Running');
+        return pods.length === replicas ? pods : undefined;
+      },
+      timeoutMs
+    );
+
+  const nodeLabels = async (pods: V1Pod[]) =>
+    Promise.all(pods.map(async (p) => (await k8s.node(p.spec!.nodeName!))!.metadata!.labels!));
+
+  const ourNodeClaims = async (): Promise<NodeClaimObject[]> =>
+    ((await k8s.custom.listClusterCustomObject({ ...NODECLAIMS })) as { items: NodeClaimObject[] }).items.filter((c) =>
+      (c.metadata.labels?.['karpenter.sh/nodepool'] ?? '').endsWith(`-${suffix}`)
+    );
+
+  beforeAll(async () => {
+    connection = await Connection.connect({ address: temporal.address });
+    client = new Client({ connection, namespace: temporal.namespace });
+    await k8s.core.createNamespace({ body: { metadata: { name: namespace } } });
+    await k8s.applyNodeClass();
+    // The provisioner is a per-cluster singleton: start from a fresh one on this file's task queue.
+    await client.workflow
+      .getHandle(provisioningWorkflowId(endpoints.clusterName))
+      .terminate('a new provisioning test run')
+      .catch(() => undefined);
+    const pools = [
+      nodePool('general', {
+        template: {
+          spec: {
+            requirements: [
+              { key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['m5', 'm6g'] },
+              { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+              { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64', 'arm64'] },
+            ],
+          },
+        },
+      }),
+      nodePool('gpu', {
+        template: {
+          spec: {
+            requirements: [{ key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['g4dn'] }],
+            taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }],
+          },
+        },
+      }),
+      nodePool('limited', {
+        limits: { cpu: '2' },
+        template: {
+          metadata: { labels: { team: `limited-${suffix}` } },
+          spec: {
+            requirements: [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large'] }],
+            taints: [{ key: 'limited', value: 'true', effect: 'NoSchedule' }],
+          },
+        },
+      }),
+      nodePool('tainted', {
+        weight: 100,
+        template: {
+          spec: {
+            requirements: [{ key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['m5'] }],
+            taints: [{ key: 'dedicated', value: 'team-a', effect: 'NoSchedule' }],
+          },
+        },
+      }),
+    ];
+    for (const body of pools) await k8s.custom.createClusterCustomObject({ ...NODEPOOLS, body });
+    workers = [await startWorkerProcess(endpoints, { taskQueue, env: workerEnv })];
+  });
+
+  afterEach(async () => {
+    // A clean slate for the next test: no workloads, no NodeClaims of our pools.
+    const deployments = await k8s.apps.listNamespacedDeployment({ namespace });
+    for (const d of deployments.items)
+      await k8s.apps.deleteNamespacedDeployment({ name: d.metadata!.name!, namespace });
+    await k8s.core.deleteCollectionNamespacedPod({ namespace, gracePeriodSeconds: 0 });
+    for (const claim of await ourNodeClaims()) await k8s.deleteNodeClaim(claim.metadata.name).catch(() => undefined);
+    await eventually('our NodeClaims to be gone', async () => (await ourNodeClaims()).length === 0, 120_000);
+  });
+
+  afterAll(async () => {
+    // With KT_RECORD_HISTORIES=1 the provisioner's history (every round of this file) joins the replay corpus.
+    recordHistory(temporal, provisioningWorkflowId(endpoints.clusterName), 'provisioning-rounds');
+    for (const w of workers) await w.process.stop();
+    for (const name of ['general', 'gpu', 'limited', 'tainted']) {
+      await k8s.custom.deleteClusterCustomObject({ ...NODEPOOLS, name: pool(name) }).catch(() => undefined);
+    }
+    await k8s.core.deleteNamespace({ name: namespace }).catch(() => undefined);
+    await connection?.close();
+  });
+
+  it('runs 10 nginx replicas that need more than one node: NodeClaims launched, nodes Ready, every pod Running', async () => {
+    await k8s.apps.createNamespacedDeployment({
+      namespace,
+      body: deployment('nginx', 10, smallM5, { cpu: '1', memory: '1Gi' }),
+    });
+    const pods = await allRunning('nginx', 10);
+    const nodes = new Set(pods.map((p) => p.spec!.nodeName!));
+    expect(nodes.size).toBeGreaterThan(1);
+    const claims = await ourNodeClaims();
+    // Every NodeClaim carries pods: nothing was bought twice or for nothing.
+    expect(claims.map((c) => c.status?.nodeName).sort()).toEqual([...nodes].sort());
+    for (const claim of claims) {
+      expect(claim.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    }
+    const state = await client.workflow
+      .getHandle(provisioningWorkflowId(endpoints.clusterName))
+      .query(provisioningStateQuery);
+    expect(state.rounds.some((r) => r.nodeClaims.length > 0)).toBe(true);
+    const events = await k8s.core.listNamespacedEvent({
+      namespace,
+      fieldSelector: `involvedObject.name=${pods[0]!.metadata!.name}`,
+    });
+    expect(events.items.some((e) => e.reason === 'Nominated' && e.message?.includes('nodeclaim/'))).toBe(true);
+  });
+
+  it('gives an arm64 pod an arm64 instance and spreads a zonal topology constraint over three zones', async () => {
+    await k8s.apps.createNamespacedDeployment({
+      namespace,
+      body: deployment(
+        'arm',
+        1,
+        { nodeSelector: { 'kubernetes.io/arch': 'arm64', 'karpenter.sh/nodepool': pool('general') } },
+        { cpu: '500m' }
+      ),
+    });
+    await k8s.apps.createNamespacedDeployment({
+      namespace,
+      body: deployment(
+        'spread',
+        3,
+        {
+          nodeSelector: { 'karpenter.sh/nodepool': pool('general'), 'kubernetes.io/arch': 'amd64' },
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: 'topology.kubernetes.io/zone',
+              whenUnsatisfiable: 'DoNotSchedule',
+              labelSelector: { matchLabels: { app: 'spread' } },
+            },
+          ],
+        },
+        { cpu: '500m' }
+      ),
+    });
+    const [arm] = await nodeLabels(await allRunning('arm', 1));
+    expect(arm!['kubernetes.io/arch']).toBe('arm64');
+    expect(arm!['node.kubernetes.io/instance-type']).toMatch(/^m6g\./);
+    const spread = await nodeLabels(await allRunning('spread', 3));
+    expect(new Set(spread.map((l) => l['topology.kubernetes.io/zone'])).size).toBe(3);
+  });
+
+  it('gives a GPU pod a GPU instance, and keeps a pod without the toleration off a tainted pool', async () => {
+    await k8s.apps.createNamespacedDeployment({
+      namespace,
+      body: {
+        ...deployment(
+          'gpu',
+          1,
+          { tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] },
+          { cpu: '1' }
+        ),
+      },
+    });
+    const gpuDeployment = await k8s.apps.readNamespacedDeployment({ name: 'gpu', namespace });
+    gpuDeployment.spec!.template.spec!.containers[0]!.resources = {
+      requests: { cpu: '1' },
+      limits: { 'nvidia.com/gpu': '1' },
+    };
+    await k8s.apps.replaceNamespacedDeployment({ name: 'gpu', namespace, body: gpuDeployment });
+    // No toleration for the heavier-weighted tainted pool: it must land on the general pool.
+    await k8s.apps.createNamespacedDeployment({ namespace, body: deployment('plain', 1, {}, { cpu: '500m' }) });
+    const [gpu] = await nodeLabels(await allRunning('gpu', 1, 180_000));
+    expect(gpu!['node.kubernetes.io/instance-type']).toMatch(/^g4dn\./);
+    expect(Number(gpu!['karpenter.k8s.aws/instance-gpu-count'])).toBeGreaterThan(0);
+    const [plain] = await nodeLabels(await allRunning('plain', 1));
+    expect(plain!['karpenter.sh/nodepool']).not.toBe(pool('tainted'));
+  });
+
+  it('leaves pods beyond a NodePool limit Pending with an Event that names the limit', async () => {
+    await k8s.apps.createNamespacedDeployment({
+      namespace,
+      body: deployment(
+        'capped',
+        3,
+        {
+          nodeSelector: { team: `limited-${suffix}` },
+          tolerations: [{ key: 'limited', operator: 'Exists', effect: 'NoSchedule' }],
+        },
+        { cpu: '900m' }
+      ),
+    });
+    await eventually(
+      'two pods Running on the one m5.large the limit allows',
+      async () =>
+        (await podsOf('capped')).filter((p) => p.status?.phase === 'Running').length === 2 ? true : undefined,
+      120_000
+    );
+    const pending = (await podsOf('capped')).find((p) => p.status?.phase === 'Pending')!;
+    expect(pending).toBeDefined();
+    const event = await eventually('a FailedScheduling event naming the limit', async () => {
+      const events = await k8s.core.listNamespacedEvent({
+        namespace,
+        fieldSelector: `involvedObject.name=${pending.metadata!.name}`,
+      });
+      return events.items.find(
+        (e) => e.reason === 'FailedScheduling' && e.source?.component === 'karpenter' && /limit/i.test(e.message ?? '')
+      );
+    });
+    expect(event.message).toContain(pool('limited'));
+    expect(await ourNodeClaims()).toHaveLength(1);
+  });
+
+  it('plans nothing while paused by signal, and provisions what waited once resumed', async () => {
+    // Signal-with-start: pausing works even before the first pending pod started the provisioner.
+    const handle = await client.workflow.signalWithStart('provisioningWorkflow', {
+      workflowId: provisioningWorkflowId(endpoints.clusterName),
+      taskQueue,
+      args: [{ clusterName: endpoints.clusterName, settings: { batchIdleMs: 1000, batchMaxMs: 5000 } }],
+      signal: pauseSignal,
+      signalArgs: [{ reason: 'test: change freeze' }],
+    });
+    await k8s.apps.createNamespacedDeployment({ namespace, body: deployment('frozen', 2, smallM5, { cpu: '1' }) });
+    const waiting = await eventually('the provisioner to hold the frozen pods while paused', async () => {
+      const state = await handle.query(provisioningStateQuery);
+      return Object.keys(state.pending).filter((k) => k.startsWith(`${namespace}/frozen-`)).length === 2
+        ? state
+        : undefined;
+    });
+    expect(waiting.paused?.reason).toBe('test: change freeze');
+    // Two more watcher re-sends (every 10 s) pass while paused: still no NodeClaim.
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    expect(await ourNodeClaims()).toEqual([]);
+    await handle.signal(resumeSignal);
+    await allRunning('frozen', 2);
+    expect((await handle.query(provisioningStateQuery)).paused).toBeUndefined();
+  });
+
+  it('survives a worker killed during a batch: no duplicate NodeClaims, every pod runs', async () => {
+    await k8s.apps.createNamespacedDeployment({
+      namespace,
+      body: deployment('crash', 6, smallM5, { cpu: '1' }),
+    });
+    await eventually('the provisioner to hold the pending pods', async () => {
+      const state = await client.workflow
+        .getHandle(provisioningWorkflowId(endpoints.clusterName))
+        .query(provisioningStateQuery);
+      return Object.keys(state.pending).some((k) => k.startsWith(`${namespace}/crash-`)) || state.rounds.length > 0;
+    });
+    workers[0]!.process.kill();
+    workers[0] = await startWorkerProcess(endpoints, { taskQueue, env: workerEnv });
+    const pods = await allRunning('crash', 6, 180_000);
+    const nodes = new Set(pods.map((p) => p.spec!.nodeName!));
+    const claims = await eventually('every NodeClaim registered', async () => {
+      const all = await ourNodeClaims();
+      return all.every((c) => c.status?.nodeName) ? all : undefined;
+    });
+    expect(claims.map((c) => c.status!.nodeName!).sort()).toEqual([...nodes].sort());
+  });
+
+  it('scales out over two workers on one task queue: the demo completes and both ran activities', async () => {
+    // Few pollers per worker, as an operator sets them to share a light load across replicas (see KT_TASK_POLLERS).
+    for (const w of workers) await w.process.stop();
+    const shared = { ...workerEnv, KT_TASK_POLLERS: '2' };
+    workers = [
+      await startWorkerProcess(endpoints, { taskQueue, env: shared }),
+      await startWorkerProcess(endpoints, { taskQueue, env: shared }),
+    ];
+    await k8s.apps.createNamespacedDeployment({
+      namespace,
+      body: deployment('twice', 8, smallM5, { cpu: '1' }),
+    });
+    const pods = await allRunning('twice', 8, 180_000);
+    const nodes = new Set(pods.map((p) => p.spec!.nodeName!));
+    const claims = await ourNodeClaims();
+    expect(claims.map((c) => c.status?.nodeName).sort()).toEqual([...nodes].sort());
+    // Which worker ran each activity is in the histories of the NodeClaim workflows.
+    const identities = new Set<string>();
+    for (const claim of claims) {
+      const history = await client.workflow.getHandle(`nodeclaim/${claim.metadata.name}`).fetchHistory();
+      for (const event of history.events ?? []) {
+        const identity = event.activityTaskStartedEventAttributes?.identity;
+        if (identity) identities.add(identity);
+      }
+    }
+    const pids = new Set(workers.map((w) => String(w.process.pid)));
+    expect(
+      [...identities]
+        .filter((id) => pids.has(id.split('@')[0]!))
+        .map((id) => id.split('@')[0])
+        .sort()
+    ).toEqual(expect.arrayContaining([...pids].sort()));
+  });
+});

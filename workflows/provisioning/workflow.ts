@@ -1,0 +1,121 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ProvisioningActivities } from '../../activities/provisioning/activities.js';
+import { podsPendingSignal, pauseSignal, provisioningStateQuery, resumeSignal } from './messages.js';
+import { DEFAULT_PROVISIONING_SETTINGS, type ProvisioningState, type ProvisioningWorkflowInput } from './state.js';
+
+const acts = proxyActivities<ProvisioningActivities>({
+  // Karpenter bounds a scheduling simulation at 1 minute; the snapshot read and catalogue come on top.
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '20 seconds', backoffCoefficient: 2 },
+});
+
+const MAX_ROUNDS_KEPT = 20;
+const ROUNDS_PER_RUN = 100;
+
+/**
+ * The cluster's one provisioner (id `provisioner/<cluster>`): collects pending pods from the watcher's signals,
+ * closes a batch after 1 s without new pods or 10 s at most, plans the batch in one activity, creates the
+ * planned NodeClaims (whose names derive from this workflow's identity and round, so a replay or retry never
+ * creates one twice) and starts their workflows, nominates the pods and records Events on them.
+ */
+export async function provisioningWorkflow(input: ProvisioningWorkflowInput): Promise<void> {
+  const state: ProvisioningState = input.state ?? {
+    clusterName: input.clusterName,
+    settings: { ...DEFAULT_PROVISIONING_SETTINGS, ...input.settings },
+    pending: {},
+    nominations: {},
+    round: 0,
+    rounds: [],
+  };
+  const pendingCount = (): number => Object.keys(state.pending).length;
+  const shouldContinueAsNew = (): boolean => workflowInfo().continueAsNewSuggested;
+
+  setHandler(podsPendingSignal, (keys: unknown) => {
+    if (!Array.isArray(keys)) {
+      log.warn('ignored a malformed podsPending signal: expected an array of namespace/name keys');
+      return;
+    }
+    for (const key of keys) {
+      if (typeof key === 'string' && /^[^/]+\/[^/]+$/.test(key)) state.pending[key] = true;
+    }
+  });
+  setHandler(pauseSignal, (request?: { reason?: string }) => {
+    state.paused = {
+      reason: typeof request?.reason === 'string' ? request.reason : 'paused by signal',
+      at: new Date().toISOString(),
+    };
+    setCurrentDetails(`**Paused**: ${state.paused.reason}. ${pendingCount()} pod(s) waiting.`);
+  });
+  setHandler(resumeSignal, () => {
+    delete state.paused;
+  });
+  setHandler(provisioningStateQuery, () => state);
+
+  const provisionerKey = workflowInfo().firstExecutionRunId;
+  for (let roundsThisRun = 0; ; roundsThisRun++) {
+    await condition(() => (pendingCount() > 0 && !state.paused) || shouldContinueAsNew());
+    if (shouldContinueAsNew() || roundsThisRun >= ROUNDS_PER_RUN) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof provisioningWorkflow>({ clusterName: state.clusterName, state });
+    }
+
+    // The batch window: close after `idle` without a new pod, or `max` after it opened.
+    const opened = Date.now();
+    let seen = pendingCount();
+    for (;;) {
+      const left = state.settings.batchMaxMs - (Date.now() - opened);
+      if (left <= 0) break;
+      const grew = await condition(() => pendingCount() !== seen, Math.min(state.settings.batchIdleMs, left));
+      if (!grew) break;
+      seen = pendingCount();
+    }
+    const batch = pendingCount();
+    state.pending = {};
+    state.round += 1;
+
+    const plan = await acts.planProvisioning({ provisionerKey, round: state.round, nominations: state.nominations });
+    state.nominations = Object.fromEntries(
+      Object.entries(plan.nominations).map(([pod, n]) => [
+        pod,
+        { nodeClaim: n.nodeClaim, since: state.nominations[pod]?.since ?? new Date().toISOString() },
+      ])
+    );
+    if (plan.nodeClaims.length > 0) {
+      await acts.createNodeClaims(plan.nodeClaims.map((c) => ({ name: c.name, manifest: c.manifest })));
+    }
+    if (plan.events.length > 0) await acts.recordPodEvents(plan.events, state.round, provisionerKey);
+
+    state.rounds.push({
+      round: state.round,
+      at: new Date().toISOString(),
+      pods: plan.pendingPods,
+      nodeClaims: plan.nodeClaims.map(
+        (c) => `${c.name} (${c.launch.instanceType} ${c.launch.capacityType}, ${c.pods.length} pods)`
+      ),
+      unschedulable: plan.unschedulable,
+      hourlyCost: plan.hourlyCost,
+      solveMs: plan.solveMs,
+    });
+    if (state.rounds.length > MAX_ROUNDS_KEPT) state.rounds.splice(0, state.rounds.length - MAX_ROUNDS_KEPT);
+    setCurrentDetails(
+      [
+        `**Round ${state.round}**: ${batch} signalled, ${plan.pendingPods} pending pod(s) solved in ${plan.solveMs} ms`,
+        `NodeClaims created: ${plan.nodeClaims.length ? plan.nodeClaims.map((c) => c.name).join(', ') : 'none'} ($${plan.hourlyCost}/h)`,
+        `Unschedulable: ${plan.unschedulable}; nominated to launching NodeClaims: ${Object.keys(state.nominations).length}`,
+        ...(plan.skippedNodePools.length
+          ? [`Skipped NodePools: ${plan.skippedNodePools.map((s) => `${s.nodePool} (${s.reason})`).join('; ')}`]
+          : []),
+      ].join('\n\n')
+    );
+  }
+}
