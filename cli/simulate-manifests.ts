@@ -152,9 +152,17 @@ export function loadManifests(paths: readonly string[]): ManifestSet {
         case 'NodePool':
           set.nodePools.push(doc as unknown as NodePool);
           break;
-        case 'EC2NodeClass':
-          set.nodeClasses.push({ name, spec: (doc.spec ?? {}) as Record<string, unknown> });
+        case 'EC2NodeClass': {
+          // Like `kubectl apply` of the files in order: a later EC2NodeClass of the same name replaces the earlier.
+          const index = set.nodeClasses.findIndex((c) => c.name === name);
+          const nodeClass = { name, spec: (doc.spec ?? {}) as Record<string, unknown> };
+          if (index < 0) set.nodeClasses.push(nodeClass);
+          else {
+            set.nodeClasses[index] = nodeClass;
+            set.warnings.push(`${file}: EC2NodeClass ${name} replaces the one of the same name read before`);
+          }
           break;
+        }
         case 'PersistentVolumeClaim':
           set.persistentVolumeClaims.push(doc as unknown as PersistentVolumeClaim);
           break;

@@ -9,16 +9,16 @@ import { instanceTypesFromCatalog, nodeClassSettings, readCatalogDirectory } fro
 
 const examples = fileURLToPath(new URL('../examples/simulate/', import.meta.url));
 
-function run(args: string[]): { code: number; stdout: string; stderr: string } {
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = runSimulate(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  const code = await runSimulate(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
   return { code, stdout, stderr };
 }
 
 describe('simulate', () => {
-  it('should plan the seed nginx Deployment on the converted NodePool with the documented JSON shape', () => {
-    const { code, stdout } = run([examples, '-o', 'json']);
+  it('should plan the seed nginx Deployment on the converted NodePool with the documented JSON shape', async () => {
+    const { code, stdout } = await run([examples, '-o', 'json']);
     expect(code).toBe(0);
     const output = JSON.parse(stdout) as SimulateOutput;
     expect(Object.keys(output)).toEqual(['nodeClaims', 'existingNodes', 'unschedulable', 'summary']);
@@ -51,13 +51,13 @@ describe('simulate', () => {
     expect(output.unschedulable).toEqual([]);
   });
 
-  it('should print a table by default and explain unplaceable pods', () => {
+  it('should print a table by default and explain unplaceable pods', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'simulate-'));
     writeFileSync(
       join(dir, 'pod.yaml'),
       'apiVersion: v1\nkind: Pod\nmetadata: {name: huge}\nspec:\n  containers: [{name: a, resources: {requests: {cpu: "64"}}}]\n'
     );
-    const { code, stdout } = run([
+    const { code, stdout } = await run([
       join(examples, 'nodepool-converted-from-seed.yaml'),
       join(examples, 'nginx-deployment.yaml'),
       dir,
@@ -68,7 +68,7 @@ describe('simulate', () => {
     expect(stdout).toContain('11 pods, 10 scheduled, 2 new NodeClaims, $0.2880/hour');
   });
 
-  it('should report progress on stderr for big inputs', () => {
+  it('should report progress on stderr for big inputs', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'simulate-'));
     writeFileSync(
       join(dir, 'big.yaml'),
@@ -83,15 +83,17 @@ describe('simulate', () => {
         '      containers: [{name: a, resources: {requests: {cpu: 100m, memory: 64Mi}}}]',
       ].join('\n')
     );
-    const { code, stderr } = run([join(examples, 'nodepool-converted-from-seed.yaml'), dir, '-o', 'json']);
+    const { code, stderr } = await run([join(examples, 'nodepool-converted-from-seed.yaml'), dir, '-o', 'json']);
     expect(code).toBe(0);
     expect(stderr).toContain('planning: 6000/6000 pods');
   });
 
-  it('should refuse --region until the EC2 provider exists, and unknown flags', () => {
-    expect(run([examples, '--region', 'us-east-1']).code).toBe(2);
-    expect(run([examples, '--bogus']).code).toBe(2);
-    expect(run([]).code).toBe(2);
+  // --region itself runs against the EC2 emulator: test/integration/simulate-region.test.ts.
+  it('should refuse --catalog with --region, --prices without --region, and unknown flags', async () => {
+    expect((await run([examples, '--region', 'us-east-1', '--catalog', BUNDLED_CATALOG])).code).toBe(2);
+    expect((await run([examples, '--prices', 'prices.json'])).code).toBe(2);
+    expect((await run([examples, '--bogus'])).code).toBe(2);
+    expect((await run([])).code).toBe(2);
   });
 });
 

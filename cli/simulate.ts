@@ -9,21 +9,26 @@ import { formatResource } from '../core/scheduling/quantity.js';
 import type { SchedulingInput, SchedulingPlan } from '../core/scheduling/types.js';
 import { instanceTypesFromCatalog, nodeClassSettings, readCatalogDirectory } from './simulate-catalog.js';
 import { loadManifests } from './simulate-manifests.js';
+import { liveCatalog, type LiveCatalog } from './simulate-region.js';
 
 export interface CommandIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
 }
 
-const USAGE = `usage: karpenter-temporal simulate <file-or-folder>... [-o table|json] [--catalog DIR | --region R]
+const USAGE = `usage: karpenter-temporal simulate <file-or-folder>... [-o table|json]
+       [--catalog DIR | --region R [--prices FILE] [--kubernetes-version 1.34] [--cluster-name NAME]]
        [--preference-policy Respect|Ignore] [--min-values-policy Strict|BestEffort]
   Plans NodeClaims for the pending pods in the manifests (Pods; Deployments, ReplicaSets, StatefulSets and Jobs
-  expanded to pods; DaemonSets; Nodes and the pods bound to them; NodePools; EC2NodeClasses; PVCs, PVs and
-  StorageClasses). Instance types come from --catalog (AWS CLI JSON plus on-demand-prices.json) or, by default,
-  the bundled us-east-1 catalogue.
+  expanded to pods; DaemonSets; Nodes and the pods bound to them; Namespaces; NodePools; EC2NodeClasses; PVCs, PVs
+  and StorageClasses). Instance types come from --catalog (AWS CLI JSON plus on-demand-prices.json), from EC2 with
+  --region (the manifests' EC2NodeClasses resolved live; AWS_ENDPOINT_URL and credentials as the AWS SDK reads
+  them; on-demand prices from --prices {"type": USD/h} or else the bundled us-east-1 table; IAM is only read) or,
+  by default, the bundled us-east-1 catalogue.
 `;
 
 export const BUNDLED_CATALOG = fileURLToPath(new URL('../catalog/us-east-1/', import.meta.url));
+export const BUNDLED_PRICES = fileURLToPath(new URL('../catalog/us-east-1/on-demand-prices.json', import.meta.url));
 
 /** The JSON document `-o json` prints; the field set is a public contract. */
 export interface SimulateOutput {
@@ -31,6 +36,8 @@ export interface SimulateOutput {
   existingNodes: SchedulingPlan['existingNodes'];
   unschedulable: SchedulingPlan['unschedulable'];
   summary: { pods: number; scheduled: number; newNodeClaims: number; hourlyCost: number; elapsedMs: number };
+  /** With --region only: where the catalogue and its prices came from. */
+  catalog?: LiveCatalog['source'];
 }
 
 export function toOutput(plan: SchedulingPlan, pods: number, elapsedMs: number): SimulateOutput {
@@ -97,6 +104,11 @@ export function renderTable(output: SimulateOutput): string {
     lines.push('');
   }
   const s = output.summary;
+  if (output.catalog !== undefined) {
+    lines.push(
+      `catalogue: EC2 ${output.catalog.region}; on-demand prices: ${output.catalog.onDemandPrices}; spot prices: ${output.catalog.spotPrices}`
+    );
+  }
   lines.push(
     `${s.pods} pods, ${s.scheduled} scheduled, ${s.newNodeClaims} new NodeClaims, $${s.hourlyCost.toFixed(4)}/hour, planned in ${s.elapsedMs} ms`
   );
@@ -108,12 +120,15 @@ interface Options {
   output: 'table' | 'json';
   catalog?: string;
   region?: string;
+  prices?: string;
+  kubernetesVersion: string;
+  clusterName: string;
   preferencePolicy?: 'Respect' | 'Ignore';
   minValuesPolicy?: 'Strict' | 'BestEffort';
 }
 
 function parseArgs(args: readonly string[]): Options | string {
-  const options: Options = { paths: [], output: 'table' };
+  const options: Options = { paths: [], output: 'table', kubernetesVersion: '1.34', clusterName: 'simulate' };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     const value = (): string => {
@@ -127,6 +142,9 @@ function parseArgs(args: readonly string[]): Options | string {
       options.output = output;
     } else if (arg === '--catalog') options.catalog = value();
     else if (arg === '--region') options.region = value();
+    else if (arg === '--prices') options.prices = value();
+    else if (arg === '--kubernetes-version') options.kubernetesVersion = value();
+    else if (arg === '--cluster-name') options.clusterName = value();
     else if (arg === '--preference-policy') {
       const policy = value();
       if (policy !== 'Respect' && policy !== 'Ignore') return `unknown preference policy ${policy}`;
@@ -140,11 +158,13 @@ function parseArgs(args: readonly string[]): Options | string {
     else options.paths.push(arg);
   }
   if (options.paths.length === 0) return 'no manifests given';
+  if (options.region !== undefined && options.catalog !== undefined) return '--catalog and --region exclude each other';
+  if (options.prices !== undefined && options.region === undefined) return '--prices goes with --region';
   return options;
 }
 
 /** The `simulate` subcommand; returns the exit code. */
-export function runSimulate(args: readonly string[], io: CommandIo): number {
+export async function runSimulate(args: readonly string[], io: CommandIo): Promise<number> {
   let options: Options | string;
   try {
     options = parseArgs(args);
@@ -159,28 +179,43 @@ export function runSimulate(args: readonly string[], io: CommandIo): number {
     io.stderr(`simulate: ${options}\n${USAGE}`);
     return 2;
   }
-  if (options.region !== undefined) {
-    io.stderr(
-      'simulate: --region needs the EC2 cloud provider, which is not part of this build yet; capture a catalogue with ' +
-        '`aws ec2 describe-instance-types`, `describe-instance-type-offerings --location-type availability-zone` and ' +
-        'on-demand-prices.json, then pass --catalog DIR\n'
-    );
-    return 2;
-  }
   const manifests = loadManifests(options.paths);
   for (const warning of manifests.warnings) io.stderr(`warning: ${warning}\n`);
   if (manifests.nodePools.length === 0) io.stderr('warning: no NodePool in the manifests; nothing can be launched\n');
-  const referenced = new Set(manifests.nodePools.map((p) => p.spec.template.spec.nodeClassRef?.name));
-  const nodeClass = manifests.nodeClasses.find((c) => referenced.has(c.name)) ?? manifests.nodeClasses[0];
-  if (referenced.size > 1) {
-    io.stderr(
-      `warning: NodePools reference several EC2NodeClasses; capacity is computed for "${nodeClass?.name ?? 'defaults'}"\n`
+  let instanceTypes: SchedulingInput['instanceTypes'];
+  let source: LiveCatalog['source'] | undefined;
+  if (options.region !== undefined) {
+    let live: LiveCatalog;
+    try {
+      live = await liveCatalog({
+        region: options.region,
+        nodePools: manifests.nodePools,
+        nodeClasses: manifests.nodeClasses,
+        pricesFile: options.prices,
+        bundledPricesFile: BUNDLED_PRICES,
+        kubernetesVersion: options.kubernetesVersion,
+        clusterName: options.clusterName,
+      });
+    } catch (error) {
+      io.stderr(`simulate: reading the catalogue from EC2 in ${options.region}: ${(error as Error).message}\n`);
+      return 1;
+    }
+    for (const warning of live.warnings) io.stderr(`warning: ${warning}\n`);
+    instanceTypes = live.instanceTypes;
+    source = live.source;
+  } else {
+    const referenced = new Set(manifests.nodePools.map((p) => p.spec.template.spec.nodeClassRef?.name));
+    const nodeClass = manifests.nodeClasses.find((c) => referenced.has(c.name)) ?? manifests.nodeClasses[0];
+    if (referenced.size > 1) {
+      io.stderr(
+        `warning: NodePools reference several EC2NodeClasses; capacity is computed for "${nodeClass?.name ?? 'defaults'}"\n`
+      );
+    }
+    instanceTypes = instanceTypesFromCatalog(
+      readCatalogDirectory(options.catalog ?? BUNDLED_CATALOG),
+      nodeClassSettings(nodeClass?.spec)
     );
   }
-  const instanceTypes = instanceTypesFromCatalog(
-    readCatalogDirectory(options.catalog ?? BUNDLED_CATALOG),
-    nodeClassSettings(nodeClass?.spec)
-  );
   const input: SchedulingInput = {
     pods: manifests.pendingPods,
     nodePools: manifests.nodePools,
@@ -208,6 +243,7 @@ export function runSimulate(args: readonly string[], io: CommandIo): number {
     },
   });
   const output = toOutput(plan, total, performance.now() - started);
+  if (source !== undefined) output.catalog = source;
   io.stdout(options.output === 'json' ? JSON.stringify(output, null, 2) + '\n' : renderTable(output));
   return 0;
 }
