@@ -2,6 +2,7 @@
 // worker, the NodeClaim watcher and the EC2NodeClass controller.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
@@ -14,7 +15,12 @@ import { createPreflightActivities } from '../activities/preflight.js';
 import { createAwsCloudProvider } from '../adapters/aws/cloudprovider.js';
 import { systemClock } from '../adapters/aws/clock.js';
 import { kubernetesNodeClasses } from '../adapters/aws/nodeclass-store.js';
-import { staticOnDemandPrices } from '../adapters/aws/pricing.js';
+import {
+  firstAvailable,
+  pricingApiOnDemandPrices,
+  staticOnDemandPrices,
+  type GetProducts,
+} from '../adapters/aws/pricing.js';
 import { ec2Zones } from '../adapters/aws/zones.js';
 import { kubernetesClusterInfo } from '../adapters/kubernetes/cluster-info.js';
 import { kubernetesLifecycle } from '../adapters/kubernetes/lifecycle.js';
@@ -45,9 +51,20 @@ const custom = kubeConfig.makeApiClient(CustomObjectsApi);
 const version = await kubeConfig.makeApiClient(VersionApi).getCode();
 const kubernetesVersion = `${version.major}.${version.minor.replace(/\D.*$/, '')}`;
 
-const prices: Record<string, number> = config.onDemandPricesFile
-  ? (JSON.parse(readFileSync(config.onDemandPricesFile, 'utf8')) as Record<string, number>)
-  : {};
+// On-demand prices: an explicit table when given (isolated VPCs, the test bed's emulator); otherwise the Pricing API
+// (served from us-east-1 for every region) with the bundled us-east-1 table as the fallback Karpenter also keeps.
+const readPrices = (file: string | URL): Record<string, number> =>
+  JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+const pricing = new PricingClient({ region: 'us-east-1' });
+const onDemandPrices = config.onDemandPricesFile
+  ? staticOnDemandPrices(readPrices(config.onDemandPricesFile))
+  : firstAvailable(
+      pricingApiOnDemandPrices(
+        async (input) => (await pricing.send(new GetProductsCommand(input))) as Awaited<ReturnType<GetProducts>>,
+        config.aws.region
+      ),
+      staticOnDemandPrices(readPrices(new URL('../catalog/us-east-1/on-demand-prices.json', import.meta.url)))
+    );
 const cloud = createAwsCloudProvider({
   ec2,
   ssm,
@@ -56,7 +73,7 @@ const cloud = createAwsCloudProvider({
   clusterEndpoint: config.clusterEndpoint ?? kubeConfig.getCurrentCluster()?.server ?? '',
   region: config.aws.region,
   nodeClasses: kubernetesNodeClasses(custom),
-  onDemandPrices: staticOnDemandPrices(prices),
+  onDemandPrices,
 });
 
 const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -71,7 +88,7 @@ const worker = await Worker.create({
   bundlerOptions,
   activities: {
     ...createPreflightActivities({ cluster: kubernetesClusterInfo(kubeConfig), cloud: ec2Zones(ec2) }),
-    ...createNodeClaimActivities({ kube: kubernetesLifecycle(kubeConfig), cloud }),
+    ...createNodeClaimActivities({ kube: kubernetesLifecycle(kubeConfig), cloud, tagger: cloud }),
     ...createProvisioningActivities({
       snapshot: kubernetesClusterSnapshot(kubeConfig),
       cloud,

@@ -32,7 +32,16 @@ function typeOf(err: unknown): string | undefined {
  * Activities of the NodeClaim lifecycle. Each is idempotent: a retry after a crash repeats a read or re-applies
  * the same write, and cloud create is idempotent per NodeClaim uid.
  */
-export function createNodeClaimActivities(deps: { kube: LifecycleKubernetes; cloud: CloudProvider }) {
+/** Tags an instance once its Node registered (EC2: `Name=<node name>`, as Karpenter's tagging controller does). */
+export interface RegisteredInstanceTagger {
+  tagRegisteredInstance(providerID: string, nodeName: string, nodeClaimName: string): Promise<void>;
+}
+
+export function createNodeClaimActivities(deps: {
+  kube: LifecycleKubernetes;
+  cloud: CloudProvider;
+  tagger?: RegisteredInstanceTagger;
+}) {
   const { kube, cloud } = deps;
 
   /** One drain step: evict the current tier through the Eviction API, force-delete what the deadline requires. */
@@ -152,6 +161,10 @@ export function createNodeClaimActivities(deps: { kube: LifecycleKubernetes; clo
 
     async syncNode(name: string, sync: NodeSync): Promise<void> {
       await kube.syncNode(name, sync);
+    },
+
+    async tagRegisteredInstance(providerID: string, nodeName: string, nodeClaimName: string): Promise<void> {
+      await deps.tagger?.tagRegisteredInstance(providerID, nodeName, nodeClaimName);
     },
 
     async labelNode(name: string, labels: Record<string, string | null>): Promise<void> {

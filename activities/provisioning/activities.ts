@@ -161,9 +161,16 @@ export function createProvisioningActivities(deps: {
 
     /** Events on pods: which NodeClaim each was nominated to, or why none fits. Best effort, idempotent by name. */
     async recordPodEvents(events: PodEvent[], round: number, provisionerKey: string): Promise<void> {
-      for (const [i, event] of events.entries()) {
-        await deps.kube.recordEvent(event, `${event.pod.split('/')[1]}.kt-${provisionerKey.slice(0, 8)}-${round}-${i}`);
-        if (i % 50 === 0) Context.current().heartbeat(i);
+      // A few in flight at once: thousands of pods in one batch must not hold the next round for long.
+      const concurrency = 16;
+      for (let start = 0; start < events.length; start += concurrency) {
+        await Promise.all(
+          events.slice(start, start + concurrency).map((event, j) => {
+            const name = `${event.pod.split('/')[1]}.kt-${provisionerKey.slice(0, 8)}-${round}-${start + j}`;
+            return deps.kube.recordEvent(event, name);
+          })
+        );
+        Context.current().heartbeat(start);
       }
     },
   };

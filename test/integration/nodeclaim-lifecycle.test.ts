@@ -123,6 +123,12 @@ describe('the NodeClaim lifecycle workflow, on real Temporal, Kubernetes, kwok a
     expect(node.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'NodeClaim', name, uid: claim.metadata.uid });
     expect(node.spec?.taints?.some((t) => t.key === 'karpenter.sh/unregistered')).toBeFalsy();
     expect(await instancesOf(name)).toHaveLength(1);
+    // After registration the instance is named after its node, as Karpenter's tagging controller does.
+    const tags = await eventually('the Name tag on the instance', async () => {
+      const [instance] = await instancesOf(name);
+      return instance?.Tags?.some((t) => t.Key === 'Name' && t.Value === nodeName) ? instance.Tags : undefined;
+    });
+    expect(tags).toEqual(expect.arrayContaining([{ Key: 'karpenter.sh/nodeclaim', Value: name }]));
 
     const state = await client.workflow.getHandle(nodeClaimWorkflowId(name)).query(stateQuery);
     expect(state).toMatchObject({ phase: 'Running', nodeName, nodePool: 'lifecycle' });
@@ -320,6 +326,7 @@ describe('the NodeClaim lifecycle workflow, on real Temporal, Kubernetes, kwok a
       .getHandle(nodeClaimWorkflowId(name))
       .executeUpdate(disruptUpdate, { args: [{ reason: 'after continue-as-new' }] });
     await k8s.awaitGone(name);
+    await finished(name, 'nodeclaim-continue-as-new');
     expect((await instancesOf(name)).map((i) => i.State?.Name)).toEqual(['terminated']);
     await worker.process.stop();
     worker = await startWorker(worker.taskQueue);

@@ -6,6 +6,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -358,6 +359,8 @@ export async function nodeClaimWorkflow(input: NodeClaimWorkflowInput): Promise<
       finalizer: TERMINATION_FINALIZER,
       owner: { apiVersion: 'karpenter.sh/v1', kind: 'NodeClaim', name: state.name, uid: state.uid ?? '' },
     });
+    // Added after the first NodeClaim workflows ran: patched, so those replay unchanged.
+    if (patched('tag-registered-instance')) await kube.tagRegisteredInstance(providerID, node.name, state.name);
     state.timings.registeredAt = now().toISOString();
     recordDecision(state, 'registered', `Node ${node.name} joined with providerID ${providerID}`, now());
     await writeCondition(ConditionTypes.Registered, 'True', 'Registered', '', { nodeName: node.name });
