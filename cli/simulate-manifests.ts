@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 
 import type {
   ExistingNode,
+  Namespace,
   NodePool,
   PersistentVolume,
   PersistentVolumeClaim,
@@ -25,6 +26,7 @@ export interface ManifestSet {
   persistentVolumeClaims: PersistentVolumeClaim[];
   persistentVolumes: PersistentVolume[];
   storageClasses: StorageClass[];
+  namespaces: Namespace[];
   warnings: string[];
 }
 
@@ -95,6 +97,7 @@ export function loadManifests(paths: readonly string[]): ManifestSet {
     persistentVolumeClaims: [],
     persistentVolumes: [],
     storageClasses: [],
+    namespaces: [],
     warnings: [],
   };
   const boundPods: Pod[] = [];
@@ -168,6 +171,9 @@ export function loadManifests(paths: readonly string[]): ManifestSet {
           break;
         case 'PersistentVolume':
           set.persistentVolumes.push(doc as unknown as PersistentVolume);
+          break;
+        case 'Namespace':
+          set.namespaces.push({ metadata: { name, labels: doc.metadata?.labels ?? {} } });
           break;
         case 'StorageClass':
           set.storageClasses.push(doc as unknown as StorageClass);

@@ -88,6 +88,46 @@ describe('simulate', () => {
     expect(stderr).toContain('planning: 6000/6000 pods');
   });
 
+  it('should read Namespace manifests for pod anti-affinity namespaceSelector', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simulate-'));
+    const deployment = (name: string, namespace: string, affinity: string) =>
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        `metadata: {name: ${name}, namespace: ${namespace}}`,
+        'spec:',
+        '  replicas: 1',
+        '  template:',
+        `    metadata: {labels: {app: ${name}}}`,
+        '    spec:',
+        '      containers: [{name: a, resources: {requests: {cpu: 100m, memory: 64Mi}}}]',
+        affinity,
+      ].join('\n');
+    writeFileSync(
+      join(dir, 'apps.yaml'),
+      [
+        deployment('db', 'data', ''),
+        deployment(
+          'web',
+          'default',
+          '      affinity: {podAntiAffinity: {requiredDuringSchedulingIgnoredDuringExecution: [' +
+            '{topologyKey: kubernetes.io/hostname, labelSelector: {matchLabels: {app: db}}, ' +
+            'namespaceSelector: {matchLabels: {team: storage}}}]}}'
+        ),
+      ].join('\n---\n')
+    );
+    const pool = join(examples, 'nodepool-converted-from-seed.yaml');
+    const without = JSON.parse((await run([pool, dir, '-o', 'json'])).stdout) as SimulateOutput;
+    expect(without.nodeClaims.map((c) => c.pods.sort())).toEqual([['data/db-0', 'default/web-0']]);
+
+    writeFileSync(
+      join(dir, 'namespace.yaml'),
+      'apiVersion: v1\nkind: Namespace\nmetadata: {name: data, labels: {team: storage}}\n'
+    );
+    const withNamespace = JSON.parse((await run([pool, dir, '-o', 'json'])).stdout) as SimulateOutput;
+    expect(withNamespace.nodeClaims.map((c) => c.pods)).toEqual([['data/db-0'], ['default/web-0']]);
+  });
+
   // --region itself runs against the EC2 emulator: test/integration/simulate-region.test.ts.
   it('should refuse --catalog with --region, --prices without --region, and unknown flags', async () => {
     expect((await run([examples, '--region', 'us-east-1', '--catalog', BUNDLED_CATALOG])).code).toBe(2);

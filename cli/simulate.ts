@@ -225,6 +225,7 @@ export async function runSimulate(args: readonly string[], io: CommandIo): Promi
     persistentVolumeClaims: manifests.persistentVolumeClaims,
     persistentVolumes: manifests.persistentVolumes,
     storageClasses: manifests.storageClasses,
+    namespaces: manifests.namespaces,
     options: {
       ...(options.preferencePolicy !== undefined ? { preferencePolicy: options.preferencePolicy } : {}),
       ...(options.minValuesPolicy !== undefined ? { minValuesPolicy: options.minValuesPolicy } : {}),

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { instanceType, nodePool } from './fixtures.js';
 import { canonicalResource } from './quantity.js';
 import { solve } from './scheduler.js';
-import type { Pod, SchedulingInput } from './types.js';
+import type { LabelSelector, Pod, PodAffinityTerm, SchedulingInput } from './types.js';
 
 const ZONES = ['zone-a', 'zone-b', 'zone-c'];
 
@@ -129,6 +129,85 @@ function topologyPod(shape: typeof topologyPodShape extends fc.Arbitrary<infer T
   return { metadata: { name: `t${i}`, namespace: 'default', labels }, spec };
 }
 
+/** Pods in three namespaces with hostname anti-affinity scoped by namespaces, namespaceSelector and label keys. */
+const NAMESPACES = ['default', 'shop', 'lab'];
+const NAMESPACE_SELECTORS: (LabelSelector | undefined)[] = [
+  undefined,
+  {},
+  { matchLabels: { env: 'prod' } },
+  { matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['dev'] }] },
+  { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['lab'] }] },
+];
+const scopedPodShape = fc.record({
+  namespace: fc.constantFrom(...NAMESPACES),
+  app: fc.constantFrom('a', 'b'),
+  tenant: fc.option(fc.constantFrom('t1', 't2'), { nil: undefined }),
+  anti: fc.boolean(),
+  namespaces: fc.subarray(NAMESPACES, { maxLength: 2 }),
+  namespaceSelector: fc.nat({ max: NAMESPACE_SELECTORS.length - 1 }),
+  labelKeys: fc.constantFrom('none', 'match'),
+});
+
+function scopedPod(shape: typeof scopedPodShape extends fc.Arbitrary<infer T> ? T : never, i: number): Pod {
+  const labels: Record<string, string> = {
+    app: shape.app,
+    ...(shape.tenant !== undefined ? { tenant: shape.tenant } : {}),
+  };
+  const namespaceSelector = NAMESPACE_SELECTORS[shape.namespaceSelector];
+  const term: PodAffinityTerm = {
+    topologyKey: 'kubernetes.io/hostname',
+    labelSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: [shape.app] }] },
+    ...(shape.namespaces.length > 0 ? { namespaces: shape.namespaces } : {}),
+    ...(namespaceSelector !== undefined ? { namespaceSelector } : {}),
+    ...(shape.labelKeys === 'match' ? { matchLabelKeys: ['tenant'] } : {}),
+  };
+  return {
+    metadata: { name: `s${i}`, namespace: shape.namespace, labels },
+    spec: {
+      containers: [{ resources: { requests: { cpu: '100m', memory: '128Mi' } } }],
+      ...(shape.anti
+        ? { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [term] } } }
+        : {}),
+    },
+  };
+}
+
+/** kube-scheduler's matching, written out independently of the solver: does `owner`'s term select `other`? */
+function referenceSelects(
+  owner: Pod,
+  term: PodAffinityTerm,
+  other: Pod,
+  namespaceLabels: Record<string, Record<string, string>>
+): boolean {
+  const matches = (selector: LabelSelector, labels: Record<string, string>): boolean =>
+    Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+    (selector.matchExpressions ?? []).every((e) =>
+      e.operator === 'In'
+        ? labels[e.key] !== undefined && (e.values ?? []).includes(labels[e.key] ?? '')
+        : e.operator === 'NotIn'
+          ? labels[e.key] === undefined || !(e.values ?? []).includes(labels[e.key] ?? '')
+          : e.operator === 'Exists'
+            ? labels[e.key] !== undefined
+            : labels[e.key] === undefined
+    );
+  const ns = other.metadata.namespace ?? 'default';
+  const listed = term.namespaces ?? [];
+  const inScope =
+    listed.length === 0 && (term.namespaceSelector === undefined || term.namespaceSelector === null)
+      ? ns === (owner.metadata.namespace ?? 'default')
+      : listed.includes(ns) ||
+        (term.namespaceSelector != null &&
+          matches(term.namespaceSelector, { ...namespaceLabels[ns], 'kubernetes.io/metadata.name': ns }));
+  if (!inScope || term.labelSelector == null) return false;
+  const ownLabels = owner.metadata.labels ?? {};
+  const labels = other.metadata.labels ?? {};
+  if (!matches(term.labelSelector, labels)) return false;
+  for (const key of term.matchLabelKeys ?? []) {
+    if (ownLabels[key] !== undefined && labels[key] !== ownLabels[key]) return false;
+  }
+  return true;
+}
+
 describe('solve properties', () => {
   it('should make the same plan with and without its shortcuts', () => {
     fc.assert(
@@ -164,6 +243,54 @@ describe('solve properties', () => {
         }
       ),
       { numRuns: 300 }
+    );
+  });
+
+  it('should keep apart on a host every pair a required anti-affinity term selects, across namespaces', () => {
+    fc.assert(
+      fc.property(
+        fc.array(scopedPodShape, { minLength: 1, maxLength: 24 }),
+        fc.record({ shop: fc.constantFrom('prod', 'dev'), lab: fc.constantFrom('prod', 'dev') }),
+        fc.boolean(),
+        (shapes, env, listDefault) => {
+          const namespaceLabels: Record<string, Record<string, string>> = {
+            shop: { env: env.shop },
+            lab: { env: env.lab },
+          };
+          const input: SchedulingInput = {
+            pods: shapes.map(scopedPod),
+            instanceTypes: [instanceType('big', { cpu: 64, memoryGiB: 256, price: 1 })],
+            nodePools: [nodePool('default')],
+            // `default` has no Namespace object half the time: then only its metadata.name label exists.
+            namespaces: [
+              ...(listDefault ? [{ metadata: { name: 'default', labels: { env: 'prod' } } }] : []),
+              { metadata: { name: 'shop', labels: namespaceLabels['shop'] } },
+              { metadata: { name: 'lab', labels: namespaceLabels['lab'] } },
+            ],
+          };
+          if (listDefault) namespaceLabels['default'] = { env: 'prod' };
+          const plan = solve(input);
+          expect(solve(structuredClone(input), { withoutShortcuts: true })).toEqual(plan);
+          const byKey = new Map(input.pods.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+          for (const claim of plan.nodeClaims) {
+            const here = claim.pods.map((key) => byKey.get(key)!);
+            for (const owner of here) {
+              for (const term of owner.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ??
+                []) {
+                for (const other of here) {
+                  if (other === owner) continue;
+                  expect({ owner: owner.metadata.name, other: other.metadata.name, together: true }).toEqual({
+                    owner: owner.metadata.name,
+                    other: other.metadata.name,
+                    together: !referenceSelects(owner, term, other, namespaceLabels),
+                  });
+                }
+              }
+            }
+          }
+        }
+      ),
+      { numRuns: 200 }
     );
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { instanceType, node, nodePool, pod, pods, standardTypes } from './fixtures.js';
 import { solve } from './scheduler.js';
-import type { Pod, SchedulingInput, SchedulingPlan } from './types.js';
+import type { Pod, PodAffinityTerm, SchedulingInput, SchedulingPlan } from './types.js';
 
 const ZONE = 'topology.kubernetes.io/zone';
 const HOSTNAME = 'kubernetes.io/hostname';
@@ -971,7 +971,218 @@ const scenarios: Scenario[] = [
   },
 ];
 
+/** A pod in another namespace. */
+function inNamespace(namespace: string, p: Pod): Pod {
+  return { ...p, metadata: { ...p.metadata, namespace } };
+}
+
+/** Node n1 in zone-a running `db` (app=db) in namespace `data`; the pending pod `p` keeps away from it by `term`. */
+function awayFromDb(
+  term: Omit<PodAffinityTerm, 'topologyKey' | 'labelSelector'>,
+  namespaces?: SchedulingInput['namespaces']
+): SchedulingInput {
+  return input({
+    pods: [
+      pod('p', '100m', '100Mi', {
+        affinity: {
+          podAntiAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              { topologyKey: ZONE, labelSelector: { matchLabels: { app: 'db' } }, ...term },
+            ],
+          },
+        },
+      }),
+    ],
+    existingNodes: [
+      node('n1', 'zone-a', 4, 8, {
+        pods: [inNamespace('data', pod('db', '100m', '100Mi', { nodeName: 'n1' }, { app: 'db' }))],
+      }),
+    ],
+    ...(namespaces !== undefined ? { namespaces } : {}),
+  });
+}
+
+const KEPT_AWAY = {
+  nodeClaims: [{ nodePool: 'default', launch: 'small/zone-b/on-demand', pods: ['default/p'] }],
+  existingNodes: [],
+  unschedulable: [],
+};
+const NOT_SELECTED = { nodeClaims: [], existingNodes: [{ name: 'n1', pods: ['default/p'] }], unschedulable: [] };
+const namespace = (name: string, labels: Record<string, string>) => ({ metadata: { name, labels } });
+
+/** namespaceSelector beyond `{}`: kube-scheduler's `namespaces` ∪ selected namespaces. */
+const namespaceScenarios: Scenario[] = [
+  {
+    name: 'should count pods in namespaces a namespaceSelector matches by label',
+    input: awayFromDb({ namespaceSelector: { matchLabels: { team: 'storage' } } }, [
+      namespace('data', { team: 'storage' }),
+    ]),
+    expected: KEPT_AWAY,
+  },
+  {
+    name: 'should not count pods in namespaces the namespaceSelector does not match',
+    input: awayFromDb({ namespaceSelector: { matchLabels: { team: 'storage' } } }, [
+      namespace('data', { team: 'other' }),
+    ]),
+    expected: NOT_SELECTED,
+  },
+  {
+    name: 'should match namespaceSelector expressions (In, NotIn, Exists)',
+    input: awayFromDb(
+      {
+        namespaceSelector: {
+          matchExpressions: [
+            { key: 'team', operator: 'In', values: ['storage', 'ml'] },
+            { key: 'env', operator: 'NotIn', values: ['dev'] },
+            { key: 'owner', operator: 'Exists' },
+          ],
+        },
+      },
+      [namespace('data', { team: 'storage', env: 'prod', owner: 'x' })]
+    ),
+    expected: KEPT_AWAY,
+  },
+  {
+    name: 'should give a namespace without a Namespace object its kubernetes.io/metadata.name label only',
+    input: awayFromDb({
+      namespaceSelector: {
+        matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: ['data'] }],
+      },
+    }),
+    expected: KEPT_AWAY,
+  },
+  {
+    name: 'should not match a label selector against a namespace that has no Namespace object',
+    input: awayFromDb({ namespaceSelector: { matchLabels: { team: 'storage' } } }),
+    expected: NOT_SELECTED,
+  },
+  {
+    name: 'should take the union of namespaces and namespaceSelector',
+    input: awayFromDb({ namespaces: ['data'], namespaceSelector: { matchLabels: { team: 'nobody' } } }, [
+      namespace('data', { team: 'storage' }),
+    ]),
+    expected: KEPT_AWAY,
+  },
+  {
+    name: 'should not add the pod\u2019s own namespace when only a namespaceSelector is set',
+    input: input({
+      pods: [
+        pod('p', '100m', '100Mi', {
+          affinity: {
+            podAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  topologyKey: ZONE,
+                  labelSelector: { matchLabels: { app: 'db' } },
+                  namespaceSelector: { matchLabels: { team: 'storage' } },
+                },
+              ],
+            },
+          },
+        }),
+      ],
+      existingNodes: [
+        node('n1', 'zone-a', 4, 8, { pods: [pod('db', '100m', '100Mi', { nodeName: 'n1' }, { app: 'db' })] }),
+      ],
+      namespaces: [namespace('default', {}), namespace('data', { team: 'storage' })],
+    }),
+    expected: NOT_SELECTED,
+  },
+  {
+    name: 'should select every namespace with an empty namespaceSelector',
+    input: awayFromDb({ namespaceSelector: {} }),
+    expected: KEPT_AWAY,
+  },
+  {
+    name: 'should use the pod\u2019s own namespace when neither namespaces nor namespaceSelector is set',
+    input: awayFromDb({}, [namespace('data', { team: 'storage' })]),
+    expected: NOT_SELECTED,
+  },
+  {
+    name: 'should apply existing pods\u2019 anti-affinity namespaceSelector to pending pods by their namespace labels',
+    input: input({
+      pods: [
+        pod('p', '100m', '100Mi', {}, { app: 'web' }),
+        inNamespace('lab', pod('q', '100m', '100Mi', {}, { app: 'web' })),
+      ],
+      existingNodes: [
+        node('n1', 'zone-a', 4, 8, {
+          pods: [
+            inNamespace(
+              'data',
+              pod('loner', '100m', '100Mi', {
+                nodeName: 'n1',
+                affinity: {
+                  podAntiAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: [
+                      {
+                        topologyKey: ZONE,
+                        labelSelector: { matchLabels: { app: 'web' } },
+                        namespaceSelector: { matchLabels: { env: 'prod' } },
+                      },
+                    ],
+                  },
+                },
+              })
+            ),
+          ],
+        }),
+      ],
+      namespaces: [namespace('default', { env: 'prod' }), namespace('lab', { env: 'dev' })],
+    }),
+    // default (env=prod) is kept out of zone-a; lab (env=dev) is not selected and stays on n1.
+    expected: {
+      nodeClaims: [{ nodePool: 'default', launch: 'small/zone-b/on-demand', pods: ['default/p'] }],
+      existingNodes: [{ name: 'n1', pods: ['lab/q'] }],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should separate pending pods across namespaces a hostname anti-affinity namespaceSelector matches',
+    input: input({
+      pods: [
+        pod(
+          'a',
+          '100m',
+          '100Mi',
+          {
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                  {
+                    topologyKey: HOSTNAME,
+                    labelSelector: { matchLabels: { app: 'x' } },
+                    namespaceSelector: { matchLabels: { env: 'prod' } },
+                  },
+                ],
+              },
+            },
+          },
+          { app: 'x' }
+        ),
+        inNamespace('shop', pod('b', '100m', '100Mi', {}, { app: 'x' })),
+        inNamespace('lab', pod('c', '100m', '100Mi', {}, { app: 'x' })),
+      ],
+      namespaces: [namespace('shop', { env: 'prod' }), namespace('lab', { env: 'dev' })],
+    }),
+    // a selects shop/b (env=prod) but neither itself (default has no env label) nor lab/c.
+    expected: {
+      nodeClaims: [
+        { nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/a', 'lab/c'] },
+        { nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['shop/b'] },
+      ],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+];
+
 describe('solve', () => {
+  it.each(namespaceScenarios)('$name', ({ input: scenarioInput, expected }) => {
+    expect(summary(solve(scenarioInput))).toEqual(expected);
+    expect(summary(solve(scenarioInput, { withoutShortcuts: true }))).toEqual(expected);
+  });
+
   it.each(scenarios)('$name', ({ input: scenarioInput, expected, reasons }) => {
     const plan = solve(scenarioInput);
     expect(summary(plan)).toEqual(expected);

@@ -112,7 +112,16 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
   const d = dims.size;
 
   const allowUndefined = new Set<string>([...CORE_WELL_KNOWN_LABELS, ...catalog.labelKeys]);
-  const topology = new Topology(allowUndefined);
+  const namespaceLabels = new Map(
+    (input.namespaces ?? []).map((ns) => [
+      ns.metadata.name,
+      { ...ns.metadata.labels, 'kubernetes.io/metadata.name': ns.metadata.name },
+    ])
+  );
+  const topology = new Topology(
+    allowUndefined,
+    (namespace) => namespaceLabels.get(namespace) ?? { 'kubernetes.io/metadata.name': namespace }
+  );
   const ctx: AddContext = {
     catalog,
     topology,

@@ -43,7 +43,16 @@ export class Topology {
   private readonly placements: Placement[] = [];
   private version = 0;
 
-  constructor(private readonly allowUndefined: ReadonlySet<string>) {}
+  /**
+   * @param namespaceLabels labels of a namespace, for pod affinity `namespaceSelector`s (the caller adds
+   *   `kubernetes.io/metadata.name`, which the API server sets on every namespace).
+   */
+  constructor(
+    private readonly allowUndefined: ReadonlySet<string>,
+    private readonly namespaceLabels: (namespace: string) => Record<string, string> = (namespace) => ({
+      'kubernetes.io/metadata.name': namespace,
+    })
+  ) {}
 
   /** Declares a domain a NodePool (with these taints) or a node can provide. */
   addDomain(key: string, domain: string, providerTaints: readonly Taint[] = []): void {
@@ -121,17 +130,32 @@ export class Topology {
     return group;
   }
 
-  private affinityNamespaces(spec: SchedulingSpec, term: PodAffinityTerm): ReadonlySet<string> | null {
-    const selector = term.namespaceSelector;
-    if (
-      selector !== undefined &&
-      selector !== null &&
-      Object.keys(selector.matchLabels ?? {}).length === 0 &&
-      (selector.matchExpressions ?? []).length === 0
-    ) {
-      return null; // an empty namespaceSelector selects every namespace
+  /**
+   * The namespaces a pod affinity term counts pods in, as kube-scheduler reads them: `namespaces` ∪ the namespaces
+   * `namespaceSelector` selects; an empty selector (`{}`) selects all; neither set means the pod's own namespace.
+   * Returns the explicit set (null = all) and, for a non-empty selector, a matcher over namespace labels.
+   */
+  private affinityNamespaces(
+    spec: SchedulingSpec,
+    term: PodAffinityTerm
+  ): { namespaces: ReadonlySet<string> | null; selector: LabelSelector | undefined } {
+    const selector = term.namespaceSelector ?? undefined;
+    const listed = term.namespaces ?? [];
+    if (selector === undefined) return { namespaces: new Set(listed.length > 0 ? listed : [spec.namespace]), selector };
+    if (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0) {
+      return { namespaces: null, selector: undefined }; // an empty namespaceSelector selects every namespace
     }
-    return new Set(term.namespaces !== undefined && term.namespaces.length > 0 ? term.namespaces : [spec.namespace]);
+    return { namespaces: new Set(listed), selector };
+  }
+
+  private namespaceMatcher(selector: LabelSelector): (namespace: string) => boolean {
+    const matches = compileSelector(selector);
+    const memo = new Map<string, boolean>();
+    return (namespace) => {
+      let result = memo.get(namespace);
+      if (result === undefined) memo.set(namespace, (result = matches(this.namespaceLabels(namespace))));
+      return result;
+    };
   }
 
   private affinityGroup(
@@ -141,12 +165,13 @@ export class Topology {
     inverse: boolean
   ): TopologyGroup {
     const key = normalizeKey(term.topologyKey);
-    const namespaces = this.affinityNamespaces(spec, term);
+    const { namespaces, selector: namespaceSelector } = this.affinityNamespaces(spec, term);
     const selector = withLabelKeys(term.labelSelector, term.matchLabelKeys, spec.labels);
     const hash = JSON.stringify([
       type,
       key,
       namespaces === null ? null : [...namespaces].sort(),
+      namespaceSelector === undefined ? null : selectorKey(namespaceSelector),
       selectorKey(selector),
     ]);
     return this.newGroup(
@@ -163,7 +188,8 @@ export class Topology {
           undefined,
           undefined,
           undefined,
-          `${inverse ? 'existing pods\u2019 ' : ''}${type} on ${key}`
+          `${inverse ? 'existing pods\u2019 ' : ''}${type} on ${key}`,
+          namespaceSelector === undefined ? undefined : this.namespaceMatcher(namespaceSelector)
         )
     );
   }

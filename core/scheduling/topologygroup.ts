@@ -39,7 +39,9 @@ export class TopologyGroup {
     readonly nodeFilter: TopologyNodeFilter | undefined,
     /** nodeTaintsPolicy=Honor: only domains some tolerated NodePool or node provides count towards the minimum. */
     readonly honorTaintsWith: Toleration[] | undefined,
-    readonly description: string
+    readonly description: string,
+    /** Pod affinity `namespaceSelector` (non-empty): namespaces it selects count too, besides `namespaces`. */
+    readonly namespaceMatcher?: (namespace: string) => boolean
   ) {
     this.unsatisfiable = `unsatisfiable ${description}`;
   }
@@ -48,7 +50,10 @@ export class TopologyGroup {
   readonly unsatisfiable: string;
 
   selects(namespace: string, labels: Record<string, string>): boolean {
-    return (this.namespaces === null || this.namespaces.has(namespace)) && this.selector(labels);
+    return (
+      (this.namespaces === null || this.namespaces.has(namespace) || this.namespaceMatcher?.(namespace) === true) &&
+      this.selector(labels)
+    );
   }
 
   /** Whether a node with these requirements and taints is one this spread group counts pods on. */

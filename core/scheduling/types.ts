@@ -177,7 +177,16 @@ export interface SchedulingInput {
   persistentVolumeClaims?: PersistentVolumeClaim[];
   persistentVolumes?: PersistentVolume[];
   storageClasses?: StorageClass[];
+  /**
+   * Namespaces with their labels, for pod (anti-)affinity `namespaceSelector`. A namespace not listed has only the
+   * `kubernetes.io/metadata.name` label the API server puts on every namespace.
+   */
+  namespaces?: Namespace[];
   options?: SchedulingOptions;
+}
+
+export interface Namespace {
+  metadata: { name: string; labels?: Record<string, string> };
 }
 
 export interface LaunchChoice {
