@@ -6,6 +6,7 @@ import { loadEndpoints, requirePart } from '../../testbed/endpoints.js';
 import type { ManagedProcess } from '../../testbed/process.js';
 import {
   pauseSignal,
+  podsPendingSignal,
   provisioningStateQuery,
   provisioningWorkflowId,
   resumeSignal,
@@ -332,6 +333,25 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
     await handle.signal(resumeSignal);
     await allRunning('frozen', 2);
     expect((await handle.query(provisioningStateQuery)).paused).toBeUndefined();
+  });
+
+  it('continues-as-new when its history grows, keeping its rounds, and still provisions', async () => {
+    const handle = client.workflow.getHandle(provisioningWorkflowId(endpoints.clusterName));
+    await k8s.apps.createNamespacedDeployment({ namespace, body: deployment('before', 1, smallM5, { cpu: '500m' }) });
+    await allRunning('before', 1);
+    const before = await handle.describe();
+    const roundsBefore = (await handle.query(provisioningStateQuery)).round;
+    // Signals are history events: a burst of them (keys of pods that do not exist) passes the test bed's
+    // continue-as-new threshold of 300 events; each one is harmless, as repeats from watchers are.
+    for (let i = 0; i < 320; i++) await handle.signal(podsPendingSignal, [`${namespace}/ghost-${i}`]);
+    await eventually(
+      'the provisioner to continue-as-new',
+      async () => ((await handle.describe()).runId !== before.runId ? true : undefined),
+      60_000
+    );
+    expect((await handle.query(provisioningStateQuery)).round).toBeGreaterThan(roundsBefore);
+    await k8s.apps.createNamespacedDeployment({ namespace, body: deployment('after', 1, smallM5, { cpu: '500m' }) });
+    await allRunning('after', 1);
   });
 
   it('survives a worker killed during a batch: no duplicate NodeClaims, every pod runs', async () => {
