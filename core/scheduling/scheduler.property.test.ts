@@ -145,7 +145,7 @@ const scopedPodShape = fc.record({
   anti: fc.boolean(),
   namespaces: fc.subarray(NAMESPACES, { maxLength: 2 }),
   namespaceSelector: fc.nat({ max: NAMESPACE_SELECTORS.length - 1 }),
-  labelKeys: fc.constantFrom('none', 'match'),
+  labelKeys: fc.constantFrom('none', 'match', 'mismatch'),
 });
 
 function scopedPod(shape: typeof scopedPodShape extends fc.Arbitrary<infer T> ? T : never, i: number): Pod {
@@ -160,6 +160,7 @@ function scopedPod(shape: typeof scopedPodShape extends fc.Arbitrary<infer T> ? 
     ...(shape.namespaces.length > 0 ? { namespaces: shape.namespaces } : {}),
     ...(namespaceSelector !== undefined ? { namespaceSelector } : {}),
     ...(shape.labelKeys === 'match' ? { matchLabelKeys: ['tenant'] } : {}),
+    ...(shape.labelKeys === 'mismatch' ? { mismatchLabelKeys: ['tenant'] } : {}),
   };
   return {
     metadata: { name: `s${i}`, namespace: shape.namespace, labels },
@@ -204,6 +205,9 @@ function referenceSelects(
   if (!matches(term.labelSelector, labels)) return false;
   for (const key of term.matchLabelKeys ?? []) {
     if (ownLabels[key] !== undefined && labels[key] !== ownLabels[key]) return false;
+  }
+  for (const key of term.mismatchLabelKeys ?? []) {
+    if (ownLabels[key] !== undefined && labels[key] === ownLabels[key]) return false;
   }
   return true;
 }

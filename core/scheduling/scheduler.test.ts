@@ -1177,8 +1177,158 @@ const namespaceScenarios: Scenario[] = [
   },
 ];
 
+/** Pod affinity `matchLabelKeys` / `mismatchLabelKeys`, merged into the selector as `In` / `NotIn` the pod's value. */
+const tenantAntiAffinity = {
+  podAntiAffinity: {
+    requiredDuringSchedulingIgnoredDuringExecution: [
+      { topologyKey: ZONE, labelSelector: { matchLabels: { app: 'svc' } }, mismatchLabelKeys: ['tenant'] },
+    ],
+  },
+};
+const labelKeyScenarios: Scenario[] = [
+  {
+    name: 'should keep a pod away from other tenants\u2019 pods with mismatchLabelKeys',
+    input: input({
+      pods: [pod('p', '100m', '100Mi', { affinity: tenantAntiAffinity }, { app: 'svc', tenant: 'b' })],
+      existingNodes: [
+        node('n1', 'zone-a', 4, 8, {
+          pods: [pod('t1', '100m', '100Mi', { nodeName: 'n1' }, { app: 'svc', tenant: 'a' })],
+        }),
+      ],
+    }),
+    expected: KEPT_AWAY,
+  },
+  {
+    name: 'should let a pod join its own tenant\u2019s pods with mismatchLabelKeys',
+    input: input({
+      pods: [pod('p', '100m', '100Mi', { affinity: tenantAntiAffinity }, { app: 'svc', tenant: 'a' })],
+      existingNodes: [
+        node('n1', 'zone-a', 4, 8, {
+          pods: [pod('t1', '100m', '100Mi', { nodeName: 'n1' }, { app: 'svc', tenant: 'a' })],
+        }),
+      ],
+    }),
+    expected: NOT_SELECTED,
+  },
+  {
+    name: 'should ignore a mismatchLabelKeys key the pod does not have',
+    input: input({
+      pods: [pod('p', '100m', '100Mi', { affinity: tenantAntiAffinity }, { app: 'svc' })],
+      existingNodes: [
+        node('n1', 'zone-a', 4, 8, {
+          pods: [pod('t1', '100m', '100Mi', { nodeName: 'n1' }, { app: 'svc', tenant: 'a' })],
+        }),
+      ],
+    }),
+    expected: KEPT_AWAY,
+  },
+  {
+    name: 'should group pending pods by tenant with hostname anti-affinity and mismatchLabelKeys',
+    input: input({
+      pods: ['a', 'b'].flatMap((tenant) =>
+        pods(
+          2,
+          tenant,
+          '100m',
+          '100Mi',
+          {
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                  {
+                    topologyKey: HOSTNAME,
+                    labelSelector: { matchLabels: { app: 'svc' } },
+                    mismatchLabelKeys: ['tenant'],
+                  },
+                ],
+              },
+            },
+          },
+          { app: 'svc', tenant }
+        )
+      ),
+    }),
+    expected: {
+      nodeClaims: [
+        { nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/a-0', 'default/a-1'] },
+        { nodePool: 'default', launch: 'small/zone-a/on-demand', pods: ['default/b-0', 'default/b-1'] },
+      ],
+      existingNodes: [],
+      unschedulable: [],
+    },
+  },
+  {
+    name: 'should co-locate with pods of the same version only, with pod affinity matchLabelKeys',
+    input: input({
+      pods: [
+        pod(
+          'p',
+          '100m',
+          '100Mi',
+          {
+            affinity: {
+              podAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                  { topologyKey: ZONE, labelSelector: { matchLabels: { app: 'svc' } }, matchLabelKeys: ['version'] },
+                ],
+              },
+            },
+          },
+          { app: 'svc', version: 'v2' }
+        ),
+      ],
+      existingNodes: [
+        node('n1', 'zone-a', 4, 8, {
+          pods: [pod('v1', '100m', '100Mi', { nodeName: 'n1' }, { app: 'svc', version: 'v1' })],
+        }),
+        node('n2', 'zone-b', 4, 8, {
+          pods: [pod('v2', '100m', '100Mi', { nodeName: 'n2' }, { app: 'svc', version: 'v2' })],
+        }),
+      ],
+    }),
+    expected: { nodeClaims: [], existingNodes: [{ name: 'n2', pods: ['default/p'] }], unschedulable: [] },
+  },
+  {
+    name: 'should combine matchLabelKeys and mismatchLabelKeys on one term',
+    input: input({
+      pods: [
+        pod(
+          'p',
+          '100m',
+          '100Mi',
+          {
+            affinity: {
+              podAntiAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                  {
+                    topologyKey: ZONE,
+                    labelSelector: { matchLabels: { app: 'svc' } },
+                    matchLabelKeys: ['region'],
+                    mismatchLabelKeys: ['tenant'],
+                  },
+                ],
+              },
+            },
+          },
+          { app: 'svc', region: 'eu', tenant: 'b' }
+        ),
+      ],
+      existingNodes: [
+        // Same region and tenant: not selected (mismatch). Another region: not selected (match). So n1 is allowed.
+        node('n1', 'zone-a', 4, 8, {
+          pods: [pod('eu-b', '100m', '100Mi', { nodeName: 'n1' }, { app: 'svc', region: 'eu', tenant: 'b' })],
+        }),
+        node('n2', 'zone-b', 4, 8, {
+          pods: [pod('us-a', '100m', '100Mi', { nodeName: 'n2' }, { app: 'svc', region: 'us', tenant: 'a' })],
+        }),
+      ],
+    }),
+    expected: NOT_SELECTED,
+  },
+];
+
 describe('solve', () => {
-  it.each(namespaceScenarios)('$name', ({ input: scenarioInput, expected }) => {
+  it.each([...namespaceScenarios, ...labelKeyScenarios])('$name', ({ input: scenarioInput, expected }) => {
     expect(summary(solve(scenarioInput))).toEqual(expected);
     expect(summary(solve(scenarioInput, { withoutShortcuts: true }))).toEqual(expected);
   });

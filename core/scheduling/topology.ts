@@ -166,7 +166,7 @@ export class Topology {
   ): TopologyGroup {
     const key = normalizeKey(term.topologyKey);
     const { namespaces, selector: namespaceSelector } = this.affinityNamespaces(spec, term);
-    const selector = withLabelKeys(term.labelSelector, term.matchLabelKeys, spec.labels);
+    const selector = withLabelKeys(term.labelSelector, term.matchLabelKeys, spec.labels, term.mismatchLabelKeys);
     const hash = JSON.stringify([
       type,
       key,
@@ -351,19 +351,33 @@ export class Topology {
   }
 }
 
-/** `matchLabelKeys`: the pod's own values for those keys are ANDed into the selector. */
+/**
+ * `matchLabelKeys` / `mismatchLabelKeys`, merged into the selector as the API server does for pod affinity terms
+ * (and kube-scheduler for spread): `key In [the pod's value]` / `key NotIn [the pod's value]`, for each key the pod
+ * has; keys it lacks are ignored, and a nil selector stays nil (matches nothing).
+ */
 function withLabelKeys(
   selector: LabelSelector | null | undefined,
   matchLabelKeys: string[] | undefined,
-  labels: Record<string, string>
+  labels: Record<string, string>,
+  mismatchLabelKeys: string[] = []
 ): LabelSelector | null | undefined {
-  if (matchLabelKeys === undefined || matchLabelKeys.length === 0 || selector === undefined || selector === null) {
+  if (
+    ((matchLabelKeys ?? []).length === 0 && mismatchLabelKeys.length === 0) ||
+    selector === undefined ||
+    selector === null
+  ) {
     return selector;
   }
   const expressions = [...(selector.matchExpressions ?? [])];
-  for (const key of matchLabelKeys) {
-    const value = labels[key];
-    if (value !== undefined) expressions.push({ key, operator: 'In', values: [value] });
+  for (const [keys, operator] of [
+    [matchLabelKeys ?? [], 'In'],
+    [mismatchLabelKeys, 'NotIn'],
+  ] as const) {
+    for (const key of keys) {
+      const value = labels[key];
+      if (value !== undefined) expressions.push({ key, operator, values: [value] });
+    }
   }
   return { ...selector, matchExpressions: expressions };
 }
