@@ -12,6 +12,7 @@ import { freePorts } from './ports.js';
 import { ManagedProcess } from './process.js';
 import { seedNetwork, seedNodeRole } from './seed.js';
 import { startTemporal } from './temporal.js';
+import { startWatchdog } from './watchdog.js';
 import { loadToolPaths } from './tools.js';
 import type { BridgeSettings } from './bridge/bridge.js';
 
@@ -83,13 +84,18 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
 
   try {
     const [temporal, kubernetes, aws] = await Promise.all([
-      parts.has('temporal') ? startTemporal(
+      parts.has('temporal')
+        ? startTemporal(
             tools,
             dir,
             started,
-            { ui: options.ui ?? false, ...(options.temporalDynamicConfig ? { dynamicConfig: options.temporalDynamicConfig } : {}) },
+            {
+              ui: options.ui ?? false,
+              ...(options.temporalDynamicConfig ? { dynamicConfig: options.temporalDynamicConfig } : {}),
+            },
             log
-          ) : undefined,
+          )
+        : undefined,
       parts.has('kubernetes') ? startKubernetes(tools, dir, started, log) : undefined,
       parts.has('aws')
         ? startMoto(tools, dir, started, region, log).then(async (endpoint) => {
@@ -145,6 +151,10 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
     throw err;
   }
   for (const proc of started) endpoints.pids[proc.spec.name] = proc.pid;
+  startWatchdog(
+    process.pid,
+    started.map((p) => p.pid)
+  );
   const file = join(dir, 'testbed.json');
   writeFileSync(file, JSON.stringify(endpoints, null, 2));
   log(`ready (${[...parts].join(', ')}); endpoints in ${file}`);
