@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { requirePart, type TestbedEndpoints } from './endpoints.js';
 import { ManagedProcess } from './process.js';
+import { startWatchdog } from './watchdog.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -46,6 +47,8 @@ export async function startWorkerProcess(
       ...options.env,
     },
   });
+  // Like the test bed's parts, a worker must not outlive the process that started it (e.g. a killed Jest run).
+  startWatchdog(process.pid, [proc.pid]);
   await proc.waitReady(async () => readFileSync(logFile, 'utf8').includes('"msg":"worker started"'), 60_000);
   return { process: proc, taskQueue, logFile };
 }
