@@ -13,6 +13,7 @@ import { createNodeClaimActivities } from '../activities/nodeclaim/activities.js
 import { createNodeClassStatusActivities } from '../activities/nodeclass-status.js';
 import { createPreflightActivities } from '../activities/preflight.js';
 import { createAwsCloudProvider } from '../adapters/aws/cloudprovider.js';
+import type { NodePoolLike } from '../core/cloudprovider/cloudprovider.js';
 import { systemClock } from '../adapters/aws/clock.js';
 import { kubernetesNodeClasses } from '../adapters/aws/nodeclass-store.js';
 import {
@@ -133,6 +134,32 @@ if (config.provision) {
   );
   await pods.start();
   background.push(pods);
+
+  // Keep the instance-type catalogue warm, as Karpenter does: otherwise the first batch after a quiet spell pays for
+  // loading every type and offering (1,395 types on EC2; ~8 s on our test machine) while its pods wait. The
+  // provider caches for 5 minutes; this refreshes every 4, and every 10 s until the first success (a new
+  // EC2NodeClass may not be resolved yet).
+  let warmTimer: NodeJS.Timeout | undefined;
+  const warmCatalogue = async (): Promise<void> => {
+    let ok = false;
+    try {
+      const pools = (await custom.listClusterCustomObject({
+        group: 'karpenter.sh',
+        version: 'v1',
+        plural: 'nodepools',
+      })) as {
+        items: NodePoolLike[];
+      };
+      for (const pool of pools.items) await cloud.getInstanceTypes(pool);
+      ok = pools.items.length > 0;
+    } catch (err) {
+      logger.debug({ err: (err as Error).message }, 'warming the instance-type catalogue failed; will retry');
+    }
+    warmTimer = setTimeout(() => void warmCatalogue(), ok ? 4 * 60_000 : 10_000);
+    warmTimer.unref();
+  };
+  void warmCatalogue();
+  background.push({ stop: async () => clearTimeout(warmTimer) });
 }
 
 logger.info(

@@ -250,23 +250,18 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
   });
 
   it('gives a GPU pod a GPU instance, and keeps a pod without the toleration off a tainted pool', async () => {
-    await k8s.apps.createNamespacedDeployment({
-      namespace,
-      body: {
-        ...deployment(
-          'gpu',
-          1,
-          { tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] },
-          { cpu: '1' }
-        ),
-      },
-    });
-    const gpuDeployment = await k8s.apps.readNamespacedDeployment({ name: 'gpu', namespace });
-    gpuDeployment.spec!.template.spec!.containers[0]!.resources = {
+    // One create with the GPU limit (a read-modify-replace races the Deployment controller's status writes).
+    const gpuWorkload = deployment(
+      'gpu',
+      1,
+      { tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }] },
+      { cpu: '1' }
+    );
+    gpuWorkload.spec!.template.spec!.containers[0]!.resources = {
       requests: { cpu: '1' },
       limits: { 'nvidia.com/gpu': '1' },
     };
-    await k8s.apps.replaceNamespacedDeployment({ name: 'gpu', namespace, body: gpuDeployment });
+    await k8s.apps.createNamespacedDeployment({ namespace, body: gpuWorkload });
     // No toleration for the heavier-weighted tainted pool: it must land on the general pool.
     await k8s.apps.createNamespacedDeployment({ namespace, body: deployment('plain', 1, {}, { cpu: '500m' }) });
     const [gpu] = await nodeLabels(await allRunning('gpu', 1, 180_000));

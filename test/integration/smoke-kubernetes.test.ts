@@ -56,6 +56,8 @@ describe('Kubernetes on the test bed', () => {
           template: {
             metadata: { labels: { app: 'smoke' } },
             spec: {
+              // Pinned to this test's node: other tests may leave nodes of their own in the shared test bed.
+              nodeSelector: { 'kubernetes.io/hostname': nodeName },
               containers: [{ name: 'nginx', image: 'nginx', resources: { requests: { cpu: '100m', memory: '64Mi' } } }],
             },
           },
