@@ -12,7 +12,8 @@ export NODE_OPTIONS="${NODE_OPTIONS:-} --experimental-vm-modules"
 bash scripts/ensure-deps.sh || { echo "set-up failed"; echo "0 passed, 1 failed"; exit 1; }
 
 status=0
-step() { echo; echo "=== $1"; shift; "$@" || status=1; }
+failed_steps=()
+step() { local name=$1; echo; echo "=== $name"; shift; "$@" || { status=1; failed_steps+=("$name"); }; }
 step "typecheck" npx tsc -p tsconfig.json --noEmit
 step "lint" npm run --silent lint
 step "generated files are fresh" npm run --silent verify:generated
@@ -23,6 +24,10 @@ step "unit tests" node node_modules/jest/bin/jest.js --selectProjects unit --jso
 step "integration tests (real Temporal, kube-apiserver, kwok, moto)" \
   node node_modules/jest/bin/jest.js --selectProjects integration --runInBand --forceExit --json --outputFile="$results/integration.json" "$@"
 
+if [ ${#failed_steps[@]} -gt 0 ]; then
+  echo
+  echo "failed steps: ${failed_steps[*]}"
+fi
 node scripts/summarize-jest.mjs "$results"/*.json || status=1
 rm -rf "$results"
 exit $status
