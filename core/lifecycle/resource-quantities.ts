@@ -2,7 +2,7 @@ import type { ResourceList } from '../cloudprovider/types.js';
 
 /**
  * The port's numeric resources (cpu in millicores, memory and storage in bytes, counts) as Kubernetes quantity
- * strings for NodeClaim status: whole cores as `2`, else `1930m`; bytes as `Ki` when whole, else plain bytes.
+ * strings for NodeClaim spec and status (exact, unlike core/scheduling's `formatResource`, which rounds for display): whole cores as `2`, else `1930m`; bytes as `Ki` when whole, else plain bytes.
  */
 export function toQuantities(list: ResourceList): Record<string, string> {
   const out: Record<string, string> = {};

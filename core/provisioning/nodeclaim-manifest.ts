@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { formatResource } from '../scheduling/quantity.js';
+import { toQuantities } from '../lifecycle/resource-quantities.js';
 import type { PlannedNodeClaim } from '../scheduling/types.js';
 
 /** Annotation that ties a NodeClaim to the plan that created it, so a retried create recognises its own object. */
@@ -42,9 +42,8 @@ export function nodeClaimManifest(
   planRef: string
 ) {
   const template = nodePool.spec.template;
-  const requests: Record<string, string> = {};
-  for (const [resource, value] of Object.entries(planned.requests))
-    requests[resource] = formatResource(resource, value);
+  // Exact quantities: the solver's formatResource is for display and rounds bytes that are not whole KiB.
+  const requests = toQuantities(planned.requests);
   return {
     apiVersion: 'karpenter.sh/v1',
     kind: 'NodeClaim',
