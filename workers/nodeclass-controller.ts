@@ -2,6 +2,7 @@ import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesObject 
 import type { Logger } from 'pino';
 import type { NodeClassReadiness } from '../activities/nodeclass-status.js';
 import { EC2NODECLASS_RESOURCE } from '../adapters/aws/nodeclass-store.js';
+import { restartOnError } from '../adapters/kubernetes/informer-restart.js';
 
 /**
  * Keeps every EC2NodeClass's status resolved, as Karpenter's nodeclass controller does: on every spec change and
@@ -12,6 +13,7 @@ export class NodeClassController {
   private readonly informer;
   private readonly timer: NodeJS.Timeout;
   private readonly inFlight = new Set<string>();
+  private stopped = false;
   private readonly resolvedGeneration = new Map<string, number | undefined>();
 
   constructor(
@@ -31,10 +33,7 @@ export class NodeClassController {
       // Our own status write also arrives as an update; only a spec change (a new generation) needs a resolve now.
       if (this.resolvedGeneration.get(obj.metadata?.name ?? '') !== obj.metadata?.generation) this.reconcile(obj);
     });
-    this.informer.on('error', (err: unknown) => {
-      this.log.warn({ err: (err as Error)?.message }, 'ec2nodeclass informer failed; restarting in 2s');
-      setTimeout(() => void this.informer.start().catch(() => undefined), 2000);
-    });
+    restartOnError(this.informer, 'ec2nodeclasses', log, () => this.stopped);
     this.timer = setInterval(() => this.informer.list().forEach((obj) => this.reconcile(obj)), resyncMs);
     this.timer.unref();
   }
@@ -44,6 +43,7 @@ export class NodeClassController {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     await this.informer.stop();
   }

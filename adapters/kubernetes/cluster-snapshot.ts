@@ -1,31 +1,9 @@
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  StorageV1Api,
-  type KubeConfig,
-  type V1DaemonSet,
-  type V1Node,
-  type V1PersistentVolume,
-  type V1PersistentVolumeClaim,
-  type V1Pod,
-  type V1StorageClass,
-} from '@kubernetes/client-node';
-
-/** Everything the provisioner solves against, read in one pass (plain objects from the API). */
-export interface ClusterSnapshot {
-  pods: V1Pod[];
-  nodes: V1Node[];
-  nodeClaims: Record<string, unknown>[];
-  nodePools: Record<string, unknown>[];
-  daemonSets: V1DaemonSet[];
-  persistentVolumeClaims: V1PersistentVolumeClaim[];
-  persistentVolumes: V1PersistentVolume[];
-  storageClasses: V1StorageClass[];
-}
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, StorageV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { ProvisioningSnapshot } from '../../core/provisioning/snapshot.js';
 
 export interface ClusterSnapshotSource {
-  read(): Promise<ClusterSnapshot>;
+  /** Everything the provisioner solves against, read in one pass. */
+  read(): Promise<ProvisioningSnapshot>;
 }
 
 /** Reads the snapshot from the API server; the lists are served from its watch cache. */

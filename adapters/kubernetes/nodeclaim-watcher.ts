@@ -10,6 +10,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { NodeObservation } from '../../core/lifecycle/node-observation.js';
+import { restartOnError } from './informer-restart.js';
 import { observeNode } from './lifecycle.js';
 
 /** What the watcher tells the NodeClaim workflows. Implemented over the Temporal client in workers/. */
@@ -56,16 +57,8 @@ export class NodeClaimWatcher {
     this.nodeClaims.on('update', (claim) => this.onNodeClaim(claim, false));
     this.nodes.on('add', (node) => this.onNode(node));
     this.nodes.on('update', (node) => this.onNode(node));
-    for (const [name, informer] of [
-      ['nodeclaims', this.nodeClaims],
-      ['nodes', this.nodes],
-    ] as const) {
-      informer.on('error', (err: unknown) => {
-        if (this.stopped) return;
-        this.log.warn({ informer: name, err: (err as Error)?.message }, 'informer failed; restarting in 2s');
-        setTimeout(() => void informer.start().catch(() => undefined), 2000);
-      });
-    }
+    restartOnError(this.nodeClaims, 'nodeclaims', log, () => this.stopped);
+    restartOnError(this.nodes, 'nodes', log, () => this.stopped);
   }
 
   async start(): Promise<void> {

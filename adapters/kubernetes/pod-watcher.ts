@@ -1,6 +1,7 @@
 import { CoreV1Api, makeInformer, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { isProvisionable, podKey } from '../../core/provisioning/snapshot.js';
+import { restartOnError } from './informer-restart.js';
 
 /** How the pod watcher reaches the provisioner (signal-with-start over Temporal, in workers/). */
 export interface ProvisionerNotifier {
@@ -32,11 +33,7 @@ export class PendingPodWatcher {
     };
     this.informer.on('add', consider);
     this.informer.on('update', consider);
-    this.informer.on('error', (err: unknown) => {
-      if (this.stopped) return;
-      this.log.warn({ err: (err as Error)?.message }, 'pod informer failed; restarting in 2s');
-      setTimeout(() => void this.informer.start().catch(() => undefined), 2000);
-    });
+    restartOnError(this.informer, 'pods', log, () => this.stopped);
     this.timers.push(setInterval(() => void this.flush(), flushMs));
     this.timers.push(
       setInterval(() => {
