@@ -156,13 +156,14 @@ try {
     .filter((ms) => Number.isFinite(ms))
     .map((ms) => Math.max(0, ms) / 1000)
     .sort((a, b) => a - b);
-  const hourly = claims.items.reduce((sum, c) => {
-    const prices = JSON.parse(readFileSync(requirePart(endpoints, 'aws').onDemandPricesFile, 'utf8')) as Record<
-      string,
-      number
-    >;
-    return sum + (prices[c.metadata.labels?.['node.kubernetes.io/instance-type'] ?? ''] ?? 0);
-  }, 0);
+  const prices = JSON.parse(readFileSync(requirePart(endpoints, 'aws').onDemandPricesFile, 'utf8')) as Record<
+    string,
+    number
+  >;
+  const hourly = claims.items.reduce(
+    (sum, c) => sum + (prices[c.metadata.labels?.['node.kubernetes.io/instance-type'] ?? ''] ?? 0),
+    0
+  );
 
   log('');
   log('| measure | value |');

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { ec2Client } from '../../testbed/clients.js';
@@ -7,7 +6,7 @@ import { loadEndpoints, requirePart } from '../../testbed/endpoints.js';
 import type { ManagedProcess } from '../../testbed/process.js';
 import { disruptUpdate, nodeClaimWorkflowId, stateQuery } from '../../workflows/nodeclaim/messages.js';
 import type { nodeClaimWorkflow } from '../../workflows/nodeclaim/workflow.js';
-import { bridgeControl } from './support/aws-control.js';
+import { bridgeControl, instancesOfNodeClaim } from './support/aws-control.js';
 import { recordHistory } from './support/histories.js';
 import { cluster } from './support/cluster.js';
 import { eventually } from './support/wait.js';
@@ -35,12 +34,7 @@ describe('the NodeClaim lifecycle workflow, on real Temporal, Kubernetes, kwok a
   const startWorker = async (taskQueue?: string) =>
     startWorkerProcess(endpoints, { env: workerEnv, ...(taskQueue ? { taskQueue } : {}) });
 
-  const instancesOf = async (nodeClaim: string): Promise<Instance[]> => {
-    const out = await ec2.send(
-      new DescribeInstancesCommand({ Filters: [{ Name: 'tag:karpenter.sh/nodeclaim', Values: [nodeClaim] }] })
-    );
-    return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
-  };
+  const instancesOf = (nodeClaim: string) => instancesOfNodeClaim(ec2, nodeClaim);
   const nodeClaimSpec = () => ({
     requirements: [
       { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large', 'm5.xlarge'] },

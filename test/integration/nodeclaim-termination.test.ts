@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { StorageV1Api } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
@@ -8,6 +7,7 @@ import { loadEndpoints, requirePart } from '../../testbed/endpoints.js';
 import type { ManagedProcess } from '../../testbed/process.js';
 import { startWorkerProcess } from '../../testbed/worker-process.js';
 import { nodeClaimWorkflowId, stateQuery } from '../../workflows/nodeclaim/messages.js';
+import { instancesOfNodeClaim } from './support/aws-control.js';
 import { cluster } from './support/cluster.js';
 import { eventually } from './support/wait.js';
 
@@ -23,12 +23,7 @@ describe('NodeClaim termination deadlines, on the real test bed', () => {
   let client: Client;
   let worker: { process: ManagedProcess; taskQueue: string };
 
-  const instancesOf = async (nodeClaim: string): Promise<Instance[]> => {
-    const out = await ec2.send(
-      new DescribeInstancesCommand({ Filters: [{ Name: 'tag:karpenter.sh/nodeclaim', Values: [nodeClaim] }] })
-    );
-    return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
-  };
+  const instancesOf = (nodeClaim: string) => instancesOfNodeClaim(ec2, nodeClaim);
   const nodeClaimWith = async (extra: Record<string, unknown>): Promise<{ name: string; nodeName: string }> => {
     const name = `term-${randomUUID().slice(0, 8)}`;
     await k8s.createNodeClaim(

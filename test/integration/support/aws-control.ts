@@ -1,3 +1,4 @@
+import { DescribeInstancesCommand, type EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import type { TestbedEndpoints } from '../../../testbed/endpoints.js';
 import { requirePart } from '../../../testbed/endpoints.js';
 
@@ -33,4 +34,12 @@ export function bridgeControl(endpoints: TestbedEndpoints) {
       if (!res.ok) throw new Error(`bridge settings: ${res.status} ${await res.text()}`);
     },
   };
+}
+
+/** Every instance (any state) launched for a NodeClaim, found by the tag the provider puts on it. */
+export async function instancesOfNodeClaim(ec2: EC2Client, nodeClaim: string): Promise<Instance[]> {
+  const out = await ec2.send(
+    new DescribeInstancesCommand({ Filters: [{ Name: 'tag:karpenter.sh/nodeclaim', Values: [nodeClaim] }] })
+  );
+  return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
 }
