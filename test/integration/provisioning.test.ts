@@ -113,6 +113,27 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
       (c.metadata.labels?.['karpenter.sh/nodepool'] ?? '').endsWith(`-${suffix}`)
     );
 
+  /**
+   * Pods may start on a Node a moment before its workflow writes `status.nodeName` and Ready to the NodeClaim
+   * (the node is untainted first), so this waits for the claims to settle, then holds them to exactly one
+   * NodeClaim per node that runs pods: nothing bought twice or for nothing.
+   */
+  const claimsOnExactly = async (nodes: Set<string>): Promise<NodeClaimObject[]> =>
+    eventually(
+      'one Ready NodeClaim per node running the pods',
+      async () => {
+        const claims = await ourNodeClaims();
+        const claimed = claims.map((c) => c.status?.nodeName ?? '(no node yet)').sort();
+        const wanted = [...nodes].sort();
+        if (JSON.stringify(claimed) !== JSON.stringify(wanted))
+          throw new Error(`NodeClaims on [${claimed.join(', ')}], pods on [${wanted.join(', ')}]`);
+        const notReady = claims.filter((c) => c.status?.conditions?.find((x) => x.type === 'Ready')?.status !== 'True');
+        if (notReady.length > 0) throw new Error(`not Ready yet: ${notReady.map((c) => c.metadata.name).join(', ')}`);
+        return claims;
+      },
+      60_000
+    );
+
   beforeAll(async () => {
     connection = await Connection.connect({ address: temporal.address });
     client = new Client({ connection, namespace: temporal.namespace });
@@ -196,12 +217,7 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
     const pods = await allRunning('nginx', 10);
     const nodes = new Set(pods.map((p) => p.spec!.nodeName!));
     expect(nodes.size).toBeGreaterThan(1);
-    const claims = await ourNodeClaims();
-    // Every NodeClaim carries pods: nothing was bought twice or for nothing.
-    expect(claims.map((c) => c.status?.nodeName).sort()).toEqual([...nodes].sort());
-    for (const claim of claims) {
-      expect(claim.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
-    }
+    await claimsOnExactly(nodes);
     const state = await client.workflow
       .getHandle(provisioningWorkflowId(endpoints.clusterName))
       .query(provisioningStateQuery);
@@ -364,11 +380,7 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
     workers[0] = await startWorkerProcess(endpoints, { taskQueue, env: workerEnv });
     const pods = await allRunning('crash', 6, 180_000);
     const nodes = new Set(pods.map((p) => p.spec!.nodeName!));
-    const claims = await eventually('every NodeClaim registered', async () => {
-      const all = await ourNodeClaims();
-      return all.every((c) => c.status?.nodeName) ? all : undefined;
-    });
-    expect(claims.map((c) => c.status!.nodeName!).sort()).toEqual([...nodes].sort());
+    await claimsOnExactly(nodes);
   });
 
   it('scales out over two workers on one task queue: the demo completes and both ran activities', async () => {
@@ -385,8 +397,7 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
     });
     const pods = await allRunning('twice', 8, 180_000);
     const nodes = new Set(pods.map((p) => p.spec!.nodeName!));
-    const claims = await ourNodeClaims();
-    expect(claims.map((c) => c.status?.nodeName).sort()).toEqual([...nodes].sort());
+    const claims = await claimsOnExactly(nodes);
     // Which worker ran each activity is in the histories of the NodeClaim workflows.
     const identities = new Set<string>();
     for (const claim of claims) {
