@@ -52,7 +52,7 @@ function configEnvNames(): string[] {
 }
 /**
  * Variables the chart sets that workers/config.ts does not read yet: Temporal's standard connection variables
- * (@temporalio/envconfig, issue 9's connection profiles) and Karpenter's INTERRUPTION_QUEUE (issue 8).
+ * (@temporalio/envconfig, issue 9's connection profiles) and KT_INTERRUPTION_QUEUE (issue 8's interruption handling).
  */
 const NOT_YET_READ = [
   'TEMPORAL_TLS',
@@ -61,7 +61,7 @@ const NOT_YET_READ = [
   'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
   'TEMPORAL_TLS_SERVER_NAME',
   'TEMPORAL_API_KEY',
-  'INTERRUPTION_QUEUE',
+  'KT_INTERRUPTION_QUEUE',
 ];
 
 describe('the karpenter-temporal chart', () => {
@@ -127,7 +127,7 @@ describe('the karpenter-temporal chart', () => {
       CLUSTER_ENDPOINT: 'https://api.test.example',
       AWS_REGION: 'eu-west-1',
       LOG_LEVEL: 'debug',
-      INTERRUPTION_QUEUE: 'test-queue',
+      KT_INTERRUPTION_QUEUE: 'test-queue',
       KT_BATCH_IDLE_SECONDS: '2',
       TEMPORAL_ADDRESS: 'temporal.example:7233',
       TEMPORAL_NAMESPACE: 'ops',
