@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CreatePolicyCommand, CreateRoleCommand, DeletePolicyCommand, DeleteRoleCommand } from '@aws-sdk/client-iam';
 import {
   AppsV1Api,
   AuthenticationV1Api,
@@ -25,10 +26,11 @@ import { NodeClaimWatcher } from '../../adapters/kubernetes/nodeclaim-watcher.js
 import { PendingPodWatcher } from '../../adapters/kubernetes/pod-watcher.js';
 import { kubernetesProvisioning } from '../../adapters/kubernetes/provisioning.js';
 import { renderChart } from '../../scripts/render-manifests.js';
-import { kubeConfigFor } from '../../testbed/clients.js';
+import { iamClient, kubeConfigFor } from '../../testbed/clients.js';
 import { loadEndpoints, requirePart } from '../../testbed/endpoints.js';
 import { NodeClassController } from '../../workers/nodeclass-controller.js';
 import { eventually } from './support/wait.js';
+import { readIamFile } from '../unit/deploy/iam-files.js';
 import { permissionKey, REFUSED, WORKER_PERMISSIONS, type Permission } from '../unit/deploy/kubernetes-permissions.js';
 
 // The chart's objects on the test bed's kube-apiserver (RBAC on): they apply with a server-side dry run and for
@@ -309,5 +311,56 @@ describe('the chart on the test bed API server', () => {
     );
     const events = await core.listNamespacedEvent({ namespace });
     expect(events.items.map((e) => e.reason)).toContain('Nominated');
+  });
+});
+
+describe('the IAM files on the test bed IAM emulator', () => {
+  const endpoints = loadEndpoints();
+  const aws = requirePart(endpoints, 'aws');
+  const iam = iamClient(aws);
+  const id = randomUUID().slice(0, 8);
+  const vars = {
+    CLUSTER_NAME: `${endpoints.clusterName}-${id}`,
+    AWS_PARTITION: 'aws',
+    AWS_ACCOUNT_ID: '123456789012',
+    AWS_REGION: aws.region,
+    OIDC_PROVIDER: `oidc.eks.${aws.region}.amazonaws.com/id/EXAMPLE${id}`,
+  };
+  const roles: string[] = [];
+  let policyArn: string | undefined;
+  afterAll(async () => {
+    for (const RoleName of roles) await iam.send(new DeleteRoleCommand({ RoleName })).catch(() => undefined);
+    if (policyArn) await iam.send(new DeletePolicyCommand({ PolicyArn: policyArn })).catch(() => undefined);
+  });
+
+  it('should accept the controller policy and the trust policies as documents, with the placeholders filled in', async () => {
+    // moto validates the grammar (versions, actions, ARNs, condition operators); it does not evaluate conditions.
+    const created = await iam.send(
+      new CreatePolicyCommand({
+        PolicyName: `KarpenterTemporalController-${vars.CLUSTER_NAME}`,
+        PolicyDocument: readIamFile('controller-policy.json', vars),
+      })
+    );
+    policyArn = created.Policy?.Arn;
+    expect(policyArn).toBe(`arn:aws:iam::123456789012:policy/KarpenterTemporalController-${vars.CLUSTER_NAME}`);
+    for (const [name, file] of [
+      ['irsa', 'controller-trust-policy-irsa.json'],
+      ['pod-identity', 'controller-trust-policy-pod-identity.json'],
+      ['node', 'node-trust-policy.json'],
+    ] as const) {
+      const RoleName = `kt-${name}-${id}`;
+      await iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: readIamFile(file, vars) }));
+      roles.push(RoleName);
+    }
+    expect(roles).toHaveLength(3);
+    // The emulator does check: the same policy with a malformed action is refused.
+    const broken = readIamFile('controller-policy.json', vars).replace(
+      '"ec2:TerminateInstances"',
+      '"ec2TerminateInstances"'
+    );
+    await expect(
+      iam.send(new CreatePolicyCommand({ PolicyName: `kt-broken-${id}`, PolicyDocument: broken }))
+    ).rejects.toMatchObject({ name: 'MalformedPolicyDocumentException' });
+    // (The emulator does not load AWS's managed policies, so node-managed-policy-arns.txt is checked in unit tests.)
   });
 });
