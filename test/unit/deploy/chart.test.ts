@@ -1,11 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { CHART_DIR, MANIFEST_FILE, REPO_ROOT, renderChart } from '../../../scripts/render-manifests.js';
+import { CHART_DIR, helmBinary, MANIFEST_FILE, REPO_ROOT, renderChart } from '../../../scripts/render-manifests.js';
 import { permissionKey, WORKER_PERMISSIONS } from './kubernetes-permissions.js';
 
 // These tests run `helm template` (scripts/install-tools.sh helm puts it in the tools cache).
@@ -76,6 +76,14 @@ describe('the karpenter-temporal chart', () => {
     ]);
     for (const o of objects.filter((o) => !o.kind.startsWith('Cluster')))
       expect(o.metadata.namespace).toBe('karpenter');
+  });
+
+  it('should pass helm lint --strict', () => {
+    const set = ['settings.clusterName=c', 'settings.clusterEndpoint=https://c.example', 'settings.aws.region=r'];
+    const out = execFileSync(helmBinary(), ['lint', '--strict', CHART_DIR, ...set.flatMap((v) => ['--set', v])], {
+      encoding: 'utf8',
+    });
+    expect(out).toContain('0 chart(s) failed');
   });
 
   it('should refuse to render without the cluster name, endpoint or region', () => {
