@@ -1,0 +1,339 @@
+import { Context } from '@temporalio/activity';
+import type { V1Node } from '@kubernetes/client-node';
+import type { ClusterSnapshotSource } from '../../adapters/kubernetes/cluster-snapshot.js';
+import type { DisruptionKubernetes } from '../../adapters/kubernetes/disruption.js';
+import type { CloudProvider, NodeClaimLike, NodePoolLike } from '../../core/cloudprovider/cloudprovider.js';
+import type { InstanceType, RequirementSpec } from '../../core/cloudprovider/types.js';
+import { decide, revalidate, DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../../core/disruption/methods.js';
+import {
+  nodePoolDrift,
+  type NodeClaimDriftView,
+  type NodePoolTemplateView,
+} from '../../core/disruption/nodepool-drift.js';
+import type {
+  DisruptionCommand,
+  DisruptionDecision,
+  DisruptionNode,
+  PriceOf,
+  Simulate,
+} from '../../core/disruption/types.js';
+import { disruptionView, type PodEventMemory } from '../../core/disruption/view.js';
+import { nodeClaimManifest, nodeClaimName } from '../../core/provisioning/nodeclaim-manifest.js';
+import { podKey, schedulingView, type ProvisioningSnapshot } from '../../core/provisioning/snapshot.js';
+import { solve } from '../../core/scheduling/index.js';
+import type { PlannedNodeClaim } from '../../core/scheduling/types.js';
+import type { LifecycleKubernetes } from '../nodeclaim/ports.js';
+import { DISRUPTED_TAINT } from '../nodeclaim/activities.js';
+import type { ProvisioningKubernetes } from '../provisioning/activities.js';
+
+export interface DisruptOutcome {
+  accepted: boolean;
+  /** Why the NodeClaim's workflow refused (a do-not-disrupt pod appeared) or could not be reached. */
+  why?: string;
+}
+
+export interface DisruptionDeps {
+  snapshot: ClusterSnapshotSource;
+  cloud: CloudProvider;
+  kube: DisruptionKubernetes;
+  lifecycle: Pick<LifecycleKubernetes, 'addNodeTaint' | 'removeNodeTaint' | 'getNodeClaim'>;
+  provisioning: Pick<ProvisioningKubernetes, 'createNodeClaim'>;
+  startNodeClaimWorkflow(name: string): Promise<void>;
+  /** Asks a NodeClaim's workflow to drain and terminate (its `disrupt` update). */
+  disruptNodeClaim(
+    name: string,
+    request: { reason: string; requestedBy: string; force?: boolean }
+  ): Promise<DisruptOutcome>;
+  options?: Partial<DecideOptions>;
+  now?: () => Date;
+}
+
+export interface DecideInput {
+  podEvents: PodEventMemory;
+}
+
+export interface DecideOutput {
+  decision: DisruptionDecision;
+  podEvents: PodEventMemory;
+  /** Nodes whose stale `karpenter.sh/disrupted` taint was removed (left by a command that never finished). */
+  untainted: string[];
+}
+
+/** Launch capacity type as the provider picks it (spot when allowed and offered), and its dearest offering. */
+function worstCasePrice(type: InstanceType | undefined, requirements: RequirementSpec[]): number | undefined {
+  if (!type) return undefined;
+  const allowed = (key: string, value: string): boolean =>
+    requirements
+      .filter((r) => r.key === key)
+      .every((r) =>
+        r.operator === 'In'
+          ? (r.values ?? []).includes(value)
+          : r.operator === 'NotIn'
+            ? !(r.values ?? []).includes(value)
+            : r.operator !== 'DoesNotExist'
+      );
+  const offerings = type.offerings.filter((o) => o.available && allowed('topology.kubernetes.io/zone', o.zone));
+  for (const capacityType of ['spot', 'on-demand'] as const) {
+    if (!allowed('karpenter.sh/capacity-type', capacityType)) continue;
+    const prices = offerings.filter((o) => o.capacityType === capacityType).map((o) => o.price);
+    if (prices.length > 0) return Math.max(...prices);
+  }
+  return undefined;
+}
+
+/** The snapshot with `candidates` gone: their pods pending again, every other pending pod left to the provisioner. */
+function withoutCandidates(snapshot: ProvisioningSnapshot, candidates: DisruptionNode[]): ProvisioningSnapshot {
+  const nodes = new Set(candidates.map((c) => c.nodeName));
+  const claims = new Set(candidates.map((c) => c.nodeClaim));
+  const moving = new Set(candidates.flatMap((c) => c.pods.filter((p) => p.reschedulable).map((p) => p.key)));
+  const pods = snapshot.pods.flatMap((pod) => {
+    if (moving.has(podKey(pod))) {
+      const { nodeName: _bound, ...spec } = pod.spec!;
+      return [
+        {
+          ...pod,
+          spec,
+          status: {
+            phase: 'Pending',
+            conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }],
+          },
+        } as typeof pod,
+      ];
+    }
+    if (pod.spec?.nodeName && nodes.has(pod.spec.nodeName)) return []; // DaemonSet pods go with their node
+    if (!pod.spec?.nodeName) return []; // pending pods are the provisioner's
+    return [pod];
+  });
+  return {
+    ...snapshot,
+    pods,
+    nodes: snapshot.nodes.filter((n) => !nodes.has(n.metadata?.name ?? '')),
+    nodeClaims: snapshot.nodeClaims.filter((c) => !claims.has((c as { metadata: { name: string } }).metadata.name)),
+  };
+}
+
+export function createDisruptionActivities(deps: DisruptionDeps) {
+  const now = deps.now ?? (() => new Date());
+  const options: DecideOptions = { ...DEFAULT_DECIDE_OPTIONS, ...deps.options };
+  // Provider drift costs EC2 calls; Karpenter re-checks it every 5 minutes, and so do we.
+  const providerDrift = new Map<string, { at: number; reason: string }>();
+
+  async function readWorld(podEvents: PodEventMemory) {
+    const [snapshot, pdbs] = await Promise.all([deps.snapshot.read(), deps.kube.listPodDisruptionBudgets()]);
+    Context.current().heartbeat('snapshot read');
+    const types = new Map<string, InstanceType>();
+    const pools = (
+      snapshot.nodePools as unknown as (NodePoolLike & { metadata: { deletionTimestamp?: string } })[]
+    ).filter((p) => !p.metadata.deletionTimestamp);
+    for (const pool of pools) {
+      try {
+        for (const type of await deps.cloud.getInstanceTypes(pool))
+          if (!types.has(type.name)) types.set(type.name, type);
+      } catch {
+        // A pool whose node class is not ready offers no replacements; its nodes are still priced from others' types.
+      }
+    }
+    const poolByName = new Map(pools.map((p) => [p.metadata.name, p as unknown as NodePoolTemplateView]));
+    const drift: Record<string, string | undefined> = {};
+    const at = now();
+    for (const claim of snapshot.nodeClaims as unknown as (NodeClaimDriftView & NodeClaimLike)[]) {
+      const name = claim.metadata.name;
+      const pool = poolByName.get(claim.metadata.labels?.['karpenter.sh/nodepool'] ?? '');
+      if (!pool || !claim.status?.providerID) continue;
+      const fromPool = nodePoolDrift(claim, pool);
+      if (fromPool) {
+        drift[name] = fromPool;
+        continue;
+      }
+      const cached = providerDrift.get(name);
+      if (!cached || at.getTime() - cached.at > 5 * 60_000) {
+        const reason = await deps.cloud.isDrifted(claim).catch(() => '');
+        providerDrift.set(name, { at: at.getTime(), reason });
+      }
+      const reason = providerDrift.get(name)!.reason;
+      if (reason) drift[name] = reason;
+    }
+    const offeringPrice = (type: string, zone: string, capacityType: string): number | undefined =>
+      types.get(type)?.offerings.find((o) => o.zone === zone && o.capacityType === capacityType)?.price;
+    const built = disruptionView({ snapshot, pdbs, offeringPrice, drift, podEvents, now: at });
+    const priceOf: PriceOf = (type, requirements) => worstCasePrice(types.get(type), requirements);
+    const catalogue = [...types.values()];
+    const simulate: Simulate = (candidates) => {
+      const scheduling = schedulingView(withoutCandidates(snapshot, candidates), {}, catalogue);
+      const plan = solve(scheduling.input);
+      return {
+        unschedulable: plan.unschedulable,
+        newNodeClaims: plan.nodeClaims.map((c) => ({
+          nodePool: c.nodePool,
+          instanceTypes: c.instanceTypes,
+          requirements: c.requirements,
+          requests: c.requests,
+          pods: c.pods,
+        })),
+      };
+    };
+    return { snapshot, at, built, priceOf, simulate, poolByName };
+  }
+
+  return {
+    /** One pass: read the cluster, try the methods in order, return the decision (with a command or not). */
+    async decideDisruption(input: DecideInput): Promise<DecideOutput> {
+      const { snapshot, at, built, priceOf, simulate } = await readWorld(input.podEvents);
+      // Crash recovery (Karpenter does this at the top of every pass): a disrupted taint on a node whose NodeClaim
+      // is not being deleted was left by a command that never finished, since this loop runs one at a time.
+      const untainted: string[] = [];
+      const deletingClaims = new Set(
+        (snapshot.nodeClaims as { metadata: { deletionTimestamp?: string }; status?: { nodeName?: string } }[])
+          .filter((c) => c.metadata.deletionTimestamp)
+          .map((c) => c.status?.nodeName)
+      );
+      for (const node of snapshot.nodes as V1Node[]) {
+        const name = node.metadata?.name ?? '';
+        if (!node.spec?.taints?.some((t) => t.key === DISRUPTED_TAINT.key)) continue;
+        if (deletingClaims.has(name) || node.metadata?.deletionTimestamp) continue;
+        await deps.lifecycle.removeNodeTaint(name, DISRUPTED_TAINT);
+        untainted.push(name);
+      }
+      const view = untainted.length
+        ? {
+            ...built.view,
+            nodes: built.view.nodes.map((n) => (untainted.includes(n.nodeName) ? { ...n, deleting: false } : n)),
+          }
+        : built.view;
+      const decision = decide(view, at, simulate, priceOf, options);
+      decision.excluded.push(...built.unpriced);
+      return { decision, podEvents: built.podEvents, untainted };
+    },
+
+    /** Karpenter's re-check after the validation delay; returns why the command no longer holds, or null. */
+    async validateCommand(command: DisruptionCommand, podEvents: PodEventMemory): Promise<string | null> {
+      const { at, built, priceOf, simulate } = await readWorld(podEvents);
+      return revalidate(command, built.view, at, simulate, priceOf, options) ?? null;
+    },
+
+    /**
+     * Starts a command, in Karpenter's order: taint the candidates so nothing new lands on them, then create the
+     * replacements (named from the command, so a retry creates each once) and start their workflows.
+     */
+    async startCommand(input: { commandKey: string; command: DisruptionCommand }): Promise<string[]> {
+      const { commandKey, command } = input;
+      for (const candidate of command.candidates) {
+        await deps.lifecycle.addNodeTaint(candidate.nodeName, { ...DISRUPTED_TAINT });
+        await deps.kube
+          .recordEvent(
+            { kind: 'NodeClaim', name: candidate.nodeClaim },
+            'Normal',
+            'DisruptionLaunching',
+            command.summary
+          )
+          .catch(() => undefined);
+      }
+      const snapshot = await deps.snapshot.read();
+      const pools = new Map(snapshot.nodePools.map((p) => [(p as { metadata: { name: string } }).metadata.name, p]));
+      const names: string[] = [];
+      for (const [index, replacement] of command.replacements.entries()) {
+        const pool = pools.get(replacement.nodePool);
+        if (!pool) throw new Error(`NodePool ${replacement.nodePool} of a replacement no longer exists`);
+        const name = nodeClaimName(replacement.nodePool, commandKey, 0, index);
+        const planned: PlannedNodeClaim = {
+          name,
+          nodePool: replacement.nodePool,
+          instanceTypes: replacement.instanceTypes,
+          launch: {
+            instanceType: replacement.instanceTypes[0] ?? '',
+            zone: '',
+            capacityType: '',
+            price: replacement.worstCasePrice,
+          },
+          requirements: replacement.requirements,
+          pods: replacement.pods,
+          requests: replacement.requests,
+        };
+        const manifest = nodeClaimManifest(
+          planned,
+          pool as unknown as Parameters<typeof nodeClaimManifest>[1],
+          name,
+          `${commandKey}/${index}`
+        );
+        const created = await deps.provisioning.createNodeClaim(manifest);
+        if (created === 'conflict') throw new Error(`a different NodeClaim named ${name} exists`);
+        await deps.startNodeClaimWorkflow(name);
+        names.push(name);
+        Context.current().heartbeat(name);
+      }
+      return names;
+    },
+
+    /** Waits (heartbeating) until every replacement is Initialized; a replacement that fails or vanishes ends it. */
+    async awaitReplacements(names: string[], pollMs = 2000): Promise<{ ok: boolean; why?: string }> {
+      for (;;) {
+        let ready = 0;
+        for (const name of names) {
+          const claim = await deps.lifecycle.getNodeClaim(name);
+          if (!claim) return { ok: false, why: `replacement ${name} was deleted` };
+          const conditions = claim.status?.conditions ?? [];
+          const launched = conditions.find((c) => c.type === 'Launched');
+          if (launched?.status === 'False')
+            return { ok: false, why: `replacement ${name} failed to launch: ${launched.message ?? launched.reason}` };
+          if (claim.metadata.deletionTimestamp) return { ok: false, why: `replacement ${name} is being deleted` };
+          if (conditions.some((c) => c.type === 'Initialized' && c.status === 'True')) ready++;
+        }
+        Context.current().heartbeat(`${ready}/${names.length} initialized`);
+        if (ready === names.length) return { ok: true };
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+    },
+
+    /** Undoes a command that will not finish: the candidates lose their disrupted taint and stay. */
+    async rollBack(command: DisruptionCommand, why: string): Promise<void> {
+      for (const candidate of command.candidates) {
+        await deps.lifecycle.removeNodeTaint(candidate.nodeName, DISRUPTED_TAINT);
+        await deps.kube
+          .recordEvent(
+            { kind: 'NodeClaim', name: candidate.nodeClaim },
+            'Warning',
+            'DisruptionBlocked',
+            `${command.reason}: rolled back, ${why}`
+          )
+          .catch(() => undefined);
+      }
+    },
+
+    /** Hands each candidate to its NodeClaim workflow to drain and terminate; a refusal un-taints that node. */
+    async disruptCandidates(command: DisruptionCommand): Promise<Record<string, DisruptOutcome>> {
+      const outcomes: Record<string, DisruptOutcome> = {};
+      for (const candidate of command.candidates) {
+        const outcome = await deps.disruptNodeClaim(candidate.nodeClaim, {
+          reason: command.summary,
+          requestedBy: `disruption/${command.method}`,
+        });
+        outcomes[candidate.nodeClaim] = outcome;
+        if (!outcome.accepted) await deps.lifecycle.removeNodeTaint(candidate.nodeName, DISRUPTED_TAINT);
+        await deps.kube
+          .recordEvent(
+            { kind: 'NodeClaim', name: candidate.nodeClaim },
+            outcome.accepted ? 'Normal' : 'Warning',
+            outcome.accepted ? 'DisruptionTerminating' : 'DisruptionBlocked',
+            outcome.accepted ? command.summary : `${command.reason}: ${outcome.why}`
+          )
+          .catch(() => undefined);
+        Context.current().heartbeat(candidate.nodeClaim);
+      }
+      return outcomes;
+    },
+
+    /** Waits (heartbeating) until the NodeClaims are gone, or `maxMs` passed; returns those still there. */
+    async awaitGone(names: string[], maxMs: number, pollMs = 2000): Promise<string[]> {
+      const deadline = Date.now() + maxMs;
+      for (;;) {
+        const left: string[] = [];
+        for (const name of names) if (await deps.lifecycle.getNodeClaim(name)) left.push(name);
+        Context.current().heartbeat(`${left.length} left`);
+        if (left.length === 0 || Date.now() >= deadline) return left;
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+    },
+  };
+}
+
+export type DisruptionActivities = ReturnType<typeof createDisruptionActivities>;

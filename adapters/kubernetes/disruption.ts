@@ -1,0 +1,76 @@
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  PolicyV1Api,
+  type KubeConfig,
+  type V1PodDisruptionBudget,
+} from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+
+const code = (err: unknown): number | undefined => (err as { code?: number }).code;
+
+export interface ObjectRef {
+  kind: 'Node' | 'NodeClaim';
+  name: string;
+  uid?: string;
+}
+
+/** The reads and writes disruption makes beyond the lifecycle's and provisioning's. */
+export interface DisruptionKubernetes {
+  listPodDisruptionBudgets(): Promise<V1PodDisruptionBudget[]>;
+  /** A Kubernetes Event on a cluster-scoped object; the name derives from the content, so a retry writes it once. */
+  recordEvent(object: ObjectRef, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+  /** The NodeClaim whose `status.providerID` names this EC2 instance, with its Node. */
+  findNodeClaimByInstanceId(instanceId: string): Promise<{ nodeClaim: string; nodeName?: string } | undefined>;
+}
+
+export function kubernetesDisruption(kubeConfig: KubeConfig): DisruptionKubernetes {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const policy = kubeConfig.makeApiClient(PolicyV1Api);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  return {
+    async findNodeClaimByInstanceId(instanceId) {
+      const claims = (await custom.listClusterCustomObject({
+        group: 'karpenter.sh',
+        version: 'v1',
+        plural: 'nodeclaims',
+      })) as { items: { metadata: { name: string }; status?: { providerID?: string; nodeName?: string } }[] };
+      const claim = claims.items.find((c) => c.status?.providerID?.endsWith(`/${instanceId}`));
+      return claim
+        ? { nodeClaim: claim.metadata.name, ...(claim.status?.nodeName ? { nodeName: claim.status.nodeName } : {}) }
+        : undefined;
+    },
+    async listPodDisruptionBudgets() {
+      return (await policy.listPodDisruptionBudgetForAllNamespaces()).items;
+    },
+    async recordEvent(object, type, reason, message) {
+      const digest = createHash('sha256').update(`${object.kind}/${object.name}/${reason}/${message}`).digest('hex');
+      const name = `${object.name}.${digest.slice(0, 16)}`;
+      const now = new Date();
+      try {
+        await core.createNamespacedEvent({
+          namespace: 'default',
+          body: {
+            metadata: { name, namespace: 'default' },
+            involvedObject: {
+              kind: object.kind,
+              apiVersion: object.kind === 'Node' ? 'v1' : 'karpenter.sh/v1',
+              name: object.name,
+              ...(object.uid ? { uid: object.uid } : {}),
+            },
+            type,
+            reason,
+            message: message.slice(0, 1024),
+            source: { component: 'karpenter' },
+            reportingComponent: 'karpenter',
+            firstTimestamp: now,
+            lastTimestamp: now,
+            count: 1,
+          },
+        });
+      } catch (err) {
+        if (code(err) !== 409) throw err;
+      }
+    },
+  };
+}
