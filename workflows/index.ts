@@ -2,3 +2,6 @@
 export { preflightWorkflow } from './preflight.js';
 export { nodeClaimWorkflow } from './nodeclaim/workflow.js';
 export { provisioningWorkflow } from './provisioning/workflow.js';
+export { disruptionWorkflow } from './disruption/workflow.js';
+export { interruptionWorkflow } from './interruption/workflow.js';
+export { garbageCollectionWorkflow } from './garbage-collection/workflow.js';

@@ -18,6 +18,12 @@ export interface LifecycleSettings {
   observeIntervalMs: number;
   drainRetryMaxMs: number;
   terminatePollMs: number;
+  /**
+   * `forceful` (Karpenter's): at expireAfter the NodeClaim is deleted at once. `budgeted`: the workflow marks it
+   * expired and the cluster's disruption loop replaces it first, within its NodePool's budgets. Workers running the
+   * disruption loop start NodeClaims `budgeted`.
+   */
+  expiration?: 'forceful' | 'budgeted';
 }
 
 export const DEFAULT_LIFECYCLE_SETTINGS: LifecycleSettings = {
@@ -40,6 +46,8 @@ export interface Decision {
 /** Everything the workflow knows; plain JSON so it survives continue-as-new unchanged. */
 export interface NodeClaimState {
   name: string;
+  /** When expireAfter was reached while expiration is budgeted (the disruption loop takes it from there). */
+  expiredAt?: string;
   uid?: string;
   nodePool?: string;
   phase: Phase;

@@ -226,8 +226,12 @@ export async function nodeClaimWorkflow(input: NodeClaimWorkflowInput): Promise<
     recordDecision(state, `terminate: ${reason}`, why, now());
     const deletionTimestamp = await kube.deleteNodeClaim(state.name);
     if (deletionTimestamp) state.deletionTimestamp = deletionTimestamp;
-    if (state.disruption)
-      await writeCondition(ConditionTypes.DisruptionReason, 'True', 'ManualDisruption', state.disruption.reason);
+    if (state.disruption) {
+      // The disruption loop's requests carry its reason (Empty, Drifted, Underutilized, Expired) first.
+      const loop = /^(Empty|Drifted|Underutilized|Expired|Interrupted)\b/.exec(state.disruption.reason);
+      const kind = loop && state.disruption.requestedBy !== 'cli' ? loop[1]! : 'ManualDisruption';
+      await writeCondition(ConditionTypes.DisruptionReason, 'True', kind, state.disruption.reason);
+    }
     // Without a registered Node there is nothing to drain; an instance that vanished cannot be drained either.
     state.phase = state.nodeName && state.externalDeletion?.what !== 'Instance' ? 'Draining' : 'Terminating';
     publish();
@@ -412,14 +416,29 @@ export async function nodeClaimWorkflow(input: NodeClaimWorkflowInput): Promise<
         await continueAsNew<typeof nodeClaimWorkflow>({ nodeClaimName: state.name, state });
       }
       const untilExpiry =
-        expiresAt === undefined ? settings.reconcileIntervalMs : Math.max(0, expiresAt - now().getTime());
+        expiresAt === undefined || state.expiredAt
+          ? settings.reconcileIntervalMs
+          : Math.max(0, expiresAt - now().getTime());
       const woke = await condition(
         () => terminationRequested() || workflowInfo().continueAsNewSuggested,
         Math.max(1, Math.min(settings.reconcileIntervalMs, untilExpiry))
       );
       if (woke) continue;
-      if (expiresAt !== undefined && now().getTime() >= expiresAt) {
-        return beginTermination('Expired', `expireAfter of ${Math.round(state.expireAfterMs! / 1000)} s reached`);
+      if (expiresAt !== undefined && !state.expiredAt && now().getTime() >= expiresAt) {
+        const why = `expireAfter of ${Math.round(state.expireAfterMs! / 1000)} s reached`;
+        // Added with the disruption loop: patched, so NodeClaims that expired before it replay unchanged.
+        if (settings.expiration === 'budgeted' && patched('expiration-through-disruption-budgets')) {
+          state.expiredAt = now().toISOString();
+          recordDecision(
+            state,
+            'expired',
+            `${why}; the disruption loop replaces it within its NodePool's budget`,
+            now()
+          );
+          publish();
+        } else {
+          return beginTermination('Expired', why);
+        }
       }
       // The slow path: re-read the truth in case a watcher signal was lost.
       const [current, node, instanceExists] = await Promise.all([
