@@ -18,6 +18,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'drain and terminate a node through its NodeClaim workflow (--reason R [--force])',
     load: () => import('./disrupt.js').then((module) => module.runDisrupt),
   },
+  disruption: {
+    summary: "the cluster's disruption loop: status (last pass, decisions, savings), pause, resume, dry-run on|off",
+    load: () => import('./disruption.js').then((module) => module.runDisruption),
+  },
   status: {
     summary: 'a table of NodeClaim workflows, or one NodeClaim in full',
     load: () => import('./status.js').then((module) => module.runStatus),

@@ -84,7 +84,11 @@ try {
   }
 
   say(`${stamp()} starting a karpenter-temporal worker`);
-  worker = await startWorkerProcess(endpoints, { taskQueue: 'karpenter-temporal', env: { KT_PROVISION: 'true' } });
+  // The whole autoscaler: provisioning, and the disruption loop with garbage collection.
+  worker = await startWorkerProcess(endpoints, {
+    taskQueue: 'karpenter-temporal',
+    env: { KT_PROVISION: 'true', KT_DISRUPT: 'true' },
+  });
 
   const deployment = parseAllDocuments(
     readFileSync(join(REPO, 'examples/simulate/nginx-deployment.yaml'), 'utf8')
@@ -112,6 +116,12 @@ try {
   say(`  Temporal UI, NodeClaim workflows   ${ui}/namespaces/${temporal.namespace}/workflows?query=${query}`);
   say(
     `  Temporal UI, the provisioner       ${ui}/namespaces/${temporal.namespace}/workflows/provisioner%2F${endpoints.clusterName}`
+  );
+  say(
+    `  Temporal UI, the disruption loop   ${ui}/namespaces/${temporal.namespace}/workflows/disruption%2F${endpoints.clusterName}`
+  );
+  say(
+    `  disruption decisions               TEMPORAL_ADDRESS=${temporal.address} npm run cli -- disruption status --cluster ${endpoints.clusterName}`
   );
   say(`  kubectl                            export KUBECONFIG=${requirePart(endpoints, 'kubernetes').kubeconfig}`);
   say(`  CLI                                TEMPORAL_ADDRESS=${temporal.address} npm run cli -- status`);

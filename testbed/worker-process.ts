@@ -44,6 +44,8 @@ export async function startWorkerProcess(
       // The provisioner is one per cluster and lives on the task queue of the worker that starts it: only the
       // callers that exercise provisioning (its tests, the sandbox, the benchmark) turn its pod watcher on.
       KT_PROVISION: 'false',
+      // Likewise the disruption loop and garbage collection, which would act on other tests' nodes and instances.
+      KT_DISRUPT: 'false',
       ...options.env,
     },
   });

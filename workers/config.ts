@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { LifecycleSettings } from '../workflows/nodeclaim/state.js';
+import type { DisruptionSettings } from '../workflows/disruption/state.js';
 import type { ProvisioningSettings } from '../workflows/provisioning/state.js';
 
 /** The worker's whole configuration, from the environment (the only place that reads it). */
@@ -37,6 +38,22 @@ const WorkerEnv = z.object({
    * one worker takes every task of a light load; fewer pollers per worker share it sooner across replicas.
    */
   KT_TASK_POLLERS: z.coerce.number().int().positive().optional(),
+  /**
+   * Run the cluster's disruption loop and garbage-collection schedule (started by whichever worker comes first, on
+   * its task queue). With it, expireAfter goes through NodePool budgets; without it, expiry deletes at once.
+   */
+  KT_DISRUPT: z.enum(['true', 'false']).default('true'),
+  /** Record disruption decisions without acting on them. */
+  KT_DISRUPTION_DRY_RUN: z.enum(['true', 'false']).default('false'),
+  /** Karpenter's SpotToSpotConsolidation feature gate. */
+  KT_SPOT_TO_SPOT_CONSOLIDATION: z.enum(['true', 'false']).default('false'),
+  /** Disruption timings, Karpenter's by default (10 s poll, 15 s validation); tests shorten them. Seconds. */
+  KT_DISRUPTION_POLL_SECONDS: z.coerce.number().positive().optional(),
+  KT_DISRUPTION_VALIDATION_SECONDS: z.coerce.number().nonnegative().optional(),
+  /** Garbage collection interval (Karpenter: 2 min). Seconds. */
+  KT_GC_INTERVAL_SECONDS: z.coerce.number().positive().default(120),
+  /** The SQS queue (name or URL) EventBridge sends interruption events to; unset = no interruption handling. */
+  KT_INTERRUPTION_QUEUE: z.string().min(1).optional(),
 });
 
 export interface WorkerConfig {
@@ -52,6 +69,10 @@ export interface WorkerConfig {
   onDemandPricesFile: string | undefined;
   provisioning: Partial<ProvisioningSettings>;
   taskPollers: number | undefined;
+  disrupt: boolean;
+  disruption: Partial<DisruptionSettings>;
+  gcIntervalSeconds: number;
+  interruptionQueue: string | undefined;
 }
 
 export class WorkerConfigError extends Error {
@@ -77,7 +98,19 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
       ...(e.KT_REGISTRATION_TIMEOUT_SECONDS ? { registrationTimeoutMs: e.KT_REGISTRATION_TIMEOUT_SECONDS * 1000 } : {}),
       ...(e.KT_RECONCILE_INTERVAL_SECONDS ? { reconcileIntervalMs: e.KT_RECONCILE_INTERVAL_SECONDS * 1000 } : {}),
       ...(e.KT_OBSERVE_INTERVAL_SECONDS ? { observeIntervalMs: e.KT_OBSERVE_INTERVAL_SECONDS * 1000 } : {}),
+      expiration: e.KT_DISRUPT === 'true' ? 'budgeted' : 'forceful',
     },
+    disrupt: e.KT_DISRUPT === 'true',
+    disruption: {
+      dryRun: e.KT_DISRUPTION_DRY_RUN === 'true',
+      spotToSpot: e.KT_SPOT_TO_SPOT_CONSOLIDATION === 'true',
+      ...(e.KT_DISRUPTION_POLL_SECONDS ? { pollIntervalMs: e.KT_DISRUPTION_POLL_SECONDS * 1000 } : {}),
+      ...(e.KT_DISRUPTION_VALIDATION_SECONDS !== undefined
+        ? { validationDelayMs: e.KT_DISRUPTION_VALIDATION_SECONDS * 1000 }
+        : {}),
+    },
+    gcIntervalSeconds: e.KT_GC_INTERVAL_SECONDS,
+    interruptionQueue: e.KT_INTERRUPTION_QUEUE,
     watch: e.KT_WATCH === 'true',
     provision: e.KT_PROVISION === 'true',
     onDemandPricesFile: e.KT_ON_DEMAND_PRICES_FILE,

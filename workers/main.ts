@@ -3,6 +3,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
@@ -10,7 +11,12 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { createNodeClaimActivities } from '../activities/nodeclaim/activities.js';
+import { createDisruptionActivities } from '../activities/disruption/activities.js';
+import { createGarbageCollectionActivities } from '../activities/garbage-collection.js';
+import { createInterruptionActivities } from '../activities/interruption/activities.js';
 import { createNodeClassStatusActivities } from '../activities/nodeclass-status.js';
+import { sqsInterruptionQueue } from '../adapters/aws/interruption-queue.js';
+import { kubernetesDisruption } from '../adapters/kubernetes/disruption.js';
 import { createPreflightActivities } from '../activities/preflight.js';
 import { createAwsCloudProvider } from '../adapters/aws/cloudprovider.js';
 import type { NodePoolLike } from '../core/cloudprovider/cloudprovider.js';
@@ -36,6 +42,8 @@ import { temporalLifecycleNotifier } from './lifecycle-notifier.js';
 import { temporalLoggerFor } from './logging.js';
 import { temporalProvisionerNotifier } from './provisioning-notifier.js';
 import { NodeClassController } from './nodeclass-controller.js';
+import { ensureClusterSingletons } from './cluster-singletons.js';
+import { temporalNodeClaimDisrupter } from './nodeclaim-disrupter.js';
 
 const config = loadWorkerConfig(process.env);
 const logger = pino({ level: config.logLevel, base: { component: 'worker', cluster: config.clusterName } });
@@ -81,6 +89,11 @@ const connection = await NativeConnection.connect({ address: config.temporal.add
 const clientConnection = await Connection.connect({ address: config.temporal.address });
 const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const lifecycleNotifier = temporalLifecycleNotifier(client, config.temporal.taskQueue, config.lifecycle);
+const lifecycleKube = kubernetesLifecycle(kubeConfig);
+const snapshot = kubernetesClusterSnapshot(kubeConfig);
+const provisioningKube = kubernetesProvisioning(kubeConfig);
+const disruptionKube = kubernetesDisruption(kubeConfig);
+const disruptNodeClaim = temporalNodeClaimDisrupter(client);
 const worker = await Worker.create({
   connection,
   namespace: config.temporal.namespace,
@@ -89,13 +102,32 @@ const worker = await Worker.create({
   bundlerOptions,
   activities: {
     ...createPreflightActivities({ cluster: kubernetesClusterInfo(kubeConfig), cloud: ec2Zones(ec2) }),
-    ...createNodeClaimActivities({ kube: kubernetesLifecycle(kubeConfig), cloud, tagger: cloud }),
+    ...createNodeClaimActivities({ kube: lifecycleKube, cloud, tagger: cloud }),
     ...createProvisioningActivities({
-      snapshot: kubernetesClusterSnapshot(kubeConfig),
+      snapshot,
       cloud,
-      kube: kubernetesProvisioning(kubeConfig),
+      kube: provisioningKube,
       startNodeClaimWorkflow: (name) => lifecycleNotifier.ensureStarted(name),
     }),
+    ...createDisruptionActivities({
+      snapshot,
+      cloud,
+      kube: disruptionKube,
+      lifecycle: lifecycleKube,
+      provisioning: provisioningKube,
+      startNodeClaimWorkflow: (name) => lifecycleNotifier.ensureStarted(name),
+      disruptNodeClaim,
+      options: { spotToSpot: config.disruption.spotToSpot ?? false },
+    }),
+    ...createGarbageCollectionActivities({ cloud, snapshot, lifecycle: lifecycleKube }),
+    ...(config.interruptionQueue
+      ? createInterruptionActivities({
+          queue: sqsInterruptionQueue(new SQSClient(aws), config.interruptionQueue),
+          findNodeClaim: (instanceId) => disruptionKube.findNodeClaimByInstanceId(instanceId),
+          disruptNodeClaim,
+          recordEvent: (object, type, reason, message) => disruptionKube.recordEvent(object, type, reason, message),
+        })
+      : {}),
   },
   // In-flight activities get time to finish on SIGTERM (the SDK default of 0 cancels them at once).
   shutdownGraceTime: '20 seconds',
@@ -162,12 +194,24 @@ if (config.provision) {
   background.push({ stop: async () => clearTimeout(warmTimer) });
 }
 
+if (config.disrupt) {
+  await ensureClusterSingletons(client, {
+    clusterName: config.clusterName,
+    taskQueue: config.temporal.taskQueue,
+    disruption: config.disruption,
+    gcIntervalSeconds: config.gcIntervalSeconds,
+    interruption: config.interruptionQueue !== undefined,
+  });
+}
+
 logger.info(
   {
     taskQueue: config.temporal.taskQueue,
     namespace: config.temporal.namespace,
     kubernetesVersion,
     watch: config.watch,
+    disrupt: config.disrupt,
+    interruptionQueue: config.interruptionQueue ?? null,
   },
   'worker started'
 );
