@@ -38,18 +38,18 @@ describe('the Kubernetes permissions the worker needs', () => {
     writeFileSync(
       join(root, 'adapters', 'kubernetes', 'budgets.ts'),
       [
-        "import { PolicyV1Api, makeInformer, type KubeConfig } from '@kubernetes/client-node';",
+        "import { StorageV1Api, makeInformer, type KubeConfig } from '@kubernetes/client-node';",
         'export async function budgets(kc: KubeConfig) {',
-        '  const policy = kc.makeApiClient(PolicyV1Api);',
+        '  const storage = kc.makeApiClient(StorageV1Api);',
         "  makeInformer(kc, '/apis/coordination.k8s.io/v1/namespaces/karpenter/leases', () => undefined as never);",
-        '  return (await policy.listPodDisruptionBudgetForAllNamespaces()).items;',
+        '  return (await storage.listCSINode()).items;',
         '}',
       ].join('\n')
     );
     const after = unlisted(kubernetesCallsInCode(root).calls).filter((c) => !before.includes(c));
     expect(after).toEqual([
       'list coordination.k8s.io/leases (adapters/kubernetes/budgets.ts)',
-      'list policy/poddisruptionbudgets (adapters/kubernetes/budgets.ts)',
+      'list storage.k8s.io/csinodes (adapters/kubernetes/budgets.ts)',
       'watch coordination.k8s.io/leases (adapters/kubernetes/budgets.ts)',
     ]);
   });

@@ -80,6 +80,12 @@ export const WORKER_PERMISSIONS: Permission[] = [
   core('persistentvolumeclaims', 'list', 'cluster-snapshot.ts'),
   core('persistentvolumes', 'list', 'cluster-snapshot.ts'),
   { group: 'apps', resource: 'daemonsets', verb: 'list', by: 'cluster-snapshot.ts' },
+  {
+    group: 'policy',
+    resource: 'poddisruptionbudgets',
+    verb: 'list',
+    by: 'adapters/kubernetes/disruption.ts listPodDisruptionBudgets',
+  },
   { group: 'storage.k8s.io', resource: 'storageclasses', verb: 'list', by: 'cluster-snapshot.ts' },
   { group: 'storage.k8s.io', resource: 'volumeattachments', verb: 'list', by: 'lifecycle.ts volumeAttachmentsOnNode' },
 ];
