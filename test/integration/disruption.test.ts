@@ -112,6 +112,15 @@ describe('disruption: emptiness, consolidation, drift, expiration, interruption,
     );
   const liveClaimsOf = async (poolName: string) =>
     (await claimsOf(poolName)).filter((c) => !(c.metadata as { deletionTimestamp?: string }).deletionTimestamp);
+  /** The pool's live NodeClaims once each has its Node and is Initialized (pods can run a moment before that). */
+  const settledClaimsOf = (poolName: string): Promise<NodeClaimObject[]> =>
+    eventually(`the NodeClaims of ${pool(poolName)} registered and initialized`, async () => {
+      const claims = await liveClaimsOf(poolName);
+      const settled = claims.every(
+        (c) => c.status?.nodeName && c.status.conditions?.some((x) => x.type === 'Initialized' && x.status === 'True')
+      );
+      return claims.length > 0 && settled ? claims : undefined;
+    });
   const disruption = () => client.workflow.getHandle(disruptionWorkflowId(endpoints.clusterName));
   const state = (): Promise<DisruptionState> => disruption().query(disruptionStateQuery);
   const executed = async (poolName: string): Promise<DecisionRecord[]> =>
@@ -263,7 +272,7 @@ describe('disruption: emptiness, consolidation, drift, expiration, interruption,
     await k8s.apps.createNamespacedDeployment({ namespace, body: deployment('web', 3, 'empty', '1') });
     const pods = await running('web', 3);
     const busy = new Set(pods.map((p) => p.spec!.nodeName!));
-    const busyClaims = (await liveClaimsOf('empty'))
+    const busyClaims = (await settledClaimsOf('empty'))
       .filter((c) => busy.has(c.status?.nodeName ?? ''))
       .map((c) => c.metadata.name);
     expect(busyClaims.length).toBe(busy.size);
@@ -297,7 +306,7 @@ describe('disruption: emptiness, consolidation, drift, expiration, interruption,
     await k8s.apps.createNamespacedDeployment({ namespace, body: deployment('fill-b', 1, 'cons', '2800m') });
     await running('keep-b', 2);
     await running('fill-b', 1);
-    const before = await liveClaimsOf('cons');
+    const before = await settledClaimsOf('cons');
     expect(before.map((c) => c.metadata.labels?.['node.kubernetes.io/instance-type'])).toEqual([
       'm5.xlarge',
       'm5.xlarge',
@@ -366,7 +375,7 @@ describe('disruption: emptiness, consolidation, drift, expiration, interruption,
     await k8s.apps.createNamespacedDeployment({ namespace, body: deployment('fill-g', 1, 'guarded', '2800m') });
     await running('guarded', 1);
     await running('fill-g', 1);
-    const [claim] = await liveClaimsOf('guarded');
+    const [claim] = await settledClaimsOf('guarded');
     expect(claim!.metadata.labels?.['node.kubernetes.io/instance-type']).toBe('m5.xlarge');
     await removeApps('fill-g');
     // An m5.large would do now; several passes later the node is still there, excluded for its pod.
@@ -416,7 +425,7 @@ describe('disruption: emptiness, consolidation, drift, expiration, interruption,
     });
     await k8s.apps.createNamespacedDeployment({ namespace, body: deployment('big', 2, 'drift', '2500m') });
     await running('big', 2);
-    const original = (await liveClaimsOf('drift')).map((c) => c.metadata.name).sort();
+    const original = (await settledClaimsOf('drift')).map((c) => c.metadata.name).sort();
     expect(original).toHaveLength(2);
 
     let mostAtOnce = 0;
@@ -478,8 +487,8 @@ describe('disruption: emptiness, consolidation, drift, expiration, interruption,
     await k8s.apps.createNamespacedDeployment({ namespace, body: deployment('kept', 1, 'frozen', '500m') });
     await running('old', 1);
     await running('kept', 1);
-    const [first] = await liveClaimsOf('expire');
-    const [frozen] = await liveClaimsOf('frozen');
+    const [first] = await settledClaimsOf('expire');
+    const [frozen] = await settledClaimsOf('frozen');
 
     await eventually(
       'the expired node replaced',
@@ -525,7 +534,7 @@ describe('disruption: emptiness, consolidation, drift, expiration, interruption,
     });
     await k8s.apps.createNamespacedDeployment({ namespace, body: deployment('spotty', 1, 'spot', '500m') });
     const [pod] = await running('spotty', 1);
-    const [claim] = await liveClaimsOf('spot');
+    const [claim] = await settledClaimsOf('spot');
     expect(claim!.metadata.labels?.['karpenter.sh/capacity-type']).toBe('spot');
     const instanceId = claim!.status!.providerID!.split('/').pop()!;
 
@@ -604,7 +613,7 @@ describe('disruption: emptiness, consolidation, drift, expiration, interruption,
     await k8s.apps.createNamespacedDeployment({ namespace, body: deployment('fill-r', 1, 'rollback', '2800m') });
     await running('solo', 1);
     await running('fill-r', 1);
-    const [claim] = await liveClaimsOf('rollback');
+    const [claim] = await settledClaimsOf('rollback');
     expect(claim!.metadata.labels?.['node.kubernetes.io/instance-type']).toBe('m5.xlarge');
     // The cheaper m5.large the consolidation will choose has no capacity anywhere.
     await control.markInsufficientCapacity(
@@ -647,7 +656,7 @@ describe('disruption: emptiness, consolidation, drift, expiration, interruption,
   it('pause holds commands and dry-run only records them; resumed, the command runs', async () => {
     await disruption().signal(pauseDisruptionSignal, { reason: 'change freeze' });
     await eventually('paused', async () => (await state()).paused?.reason === 'change freeze');
-    const [node] = await liveClaimsOf('cons');
+    const [node] = await settledClaimsOf('cons');
     await scale('keep-a', 0);
     await scale('keep-b', 0);
     await eventually(
