@@ -159,6 +159,8 @@ export function createDisruptionActivities(deps: DisruptionDeps) {
     const priceOf: PriceOf = (type, requirements) => worstCasePrice(types.get(type), requirements);
     const catalogue = [...types.values()];
     const simulate: Simulate = (candidates) => {
+      // A pass may run many simulations back to back: each one tells Temporal the worker is alive.
+      Context.current().heartbeat(`simulating ${candidates.length} node(s)`);
       const scheduling = schedulingView(withoutCandidates(snapshot, candidates), {}, catalogue);
       const plan = solve(scheduling.input);
       return {
@@ -200,7 +202,15 @@ export function createDisruptionActivities(deps: DisruptionDeps) {
             nodes: built.view.nodes.map((n) => (untainted.includes(n.nodeName) ? { ...n, deleting: false } : n)),
           }
         : built.view;
-      const decision = decide(view, at, simulate, priceOf, options);
+      const started = Date.now();
+      const limits: Partial<Record<string, number>> = {
+        'multi-node-consolidation': 60_000,
+        'single-node-consolidation': 180_000,
+      };
+      const decision = decide(view, at, simulate, priceOf, {
+        ...options,
+        outOfTime: (method) => Date.now() - started > (limits[method] ?? Number.POSITIVE_INFINITY),
+      });
       decision.excluded.push(...built.unpriced);
       return { decision, podEvents: built.podEvents, untainted };
     },

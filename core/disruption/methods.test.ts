@@ -216,6 +216,19 @@ describe('decide', () => {
     );
   });
 
+  it('stops a consolidation search that is out of time, saying so', () => {
+    const sim = simulateBy({}, { newNodeClaims: [newClaim(['m5.large'])] });
+    const decision = decide(view([node('a'), node('b')]), NOW, sim, priceOf, {
+      spotToSpot: false,
+      maxMultiNodeCandidates: 100,
+      outOfTime: () => true,
+    });
+    expect(decision.command).toBeUndefined();
+    expect(decision.methods.map((m) => m.outcome)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^out of time/), 'out of time after 0 candidate(s)'])
+    );
+  });
+
   it('leaves WhenEmpty pools alone when nodes are merely underutilized', () => {
     const decision = decide(
       view([node('a')], [pool({ consolidationPolicy: 'WhenEmpty' })]),

@@ -30,6 +30,11 @@ export interface DecideOptions extends CheaperOptions {
   methods?: DisruptionMethod[];
   /** Only these NodeClaims may be candidates (validation re-checks exactly the command's nodes). */
   onlyNodeClaims?: string[];
+  /**
+   * Whether a consolidation method has used up its time (Karpenter: 1 min multi-node, 3 min single-node); the
+   * search stops and keeps the best command found. The caller owns the clock, so this core stays pure.
+   */
+  outOfTime?: (method: DisruptionMethod) => boolean;
 }
 
 export const DEFAULT_DECIDE_OPTIONS: DecideOptions = { spotToSpot: false, maxMultiNodeCandidates: 100 };
@@ -240,6 +245,10 @@ export function decide(
     let lo = 2;
     let hi = within.length;
     while (lo <= hi) {
+      if (options.outOfTime?.('multi-node-consolidation')) {
+        lastWhy = `out of time; ${lastWhy}`;
+        break;
+      }
       const mid = Math.floor((lo + hi) / 2);
       const attempt = tryConsolidate(within.slice(0, mid), false);
       if (attempt.why === undefined) {
@@ -269,6 +278,10 @@ export function decide(
     const ledger = new BudgetLedger(view, 'Underutilized', now);
     const reasons: string[] = [];
     for (const { node } of consolidation) {
+      if (options.outOfTime?.('single-node-consolidation')) {
+        reasons.push(`out of time after ${reasons.length} candidate(s)`);
+        break;
+      }
       if (!ledger.canTake(node.nodePool)) {
         reasons.push(`${node.nodeClaim}: ${ledger.why.get(node.nodePool)}`);
         continue;
