@@ -100,7 +100,11 @@ export class Requirement {
     this.greaterThan = greaterThan;
     this.lessThan = lessThan;
     this.allowsAbsent = state.allowsAbsent;
-    this.minValues = state.minValues;
+    // A requirement that allows everything has no written form (`[]`), so there is nothing a minValues could be
+    // written on: only `NotIn []` (which the API rejects) or an intersection with one could carry it here.
+    const unconstrained =
+      complement && state.allowsAbsent && values.size === 0 && greaterThan === undefined && lessThan === undefined;
+    this.minValues = unconstrained ? undefined : state.minValues;
   }
 
   /** `key In values`: the label must be present with one of the values. */
