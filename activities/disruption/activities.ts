@@ -3,24 +3,17 @@ import type { V1Node } from '@kubernetes/client-node';
 import type { ClusterSnapshotSource } from '../../adapters/kubernetes/cluster-snapshot.js';
 import type { DisruptionKubernetes } from '../../adapters/kubernetes/disruption.js';
 import type { CloudProvider, NodeClaimLike, NodePoolLike } from '../../core/cloudprovider/cloudprovider.js';
-import type { InstanceType, RequirementSpec } from '../../core/cloudprovider/types.js';
+import type { InstanceType } from '../../core/cloudprovider/types.js';
 import { decide, revalidate, DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../../core/disruption/methods.js';
 import {
   nodePoolDrift,
   type NodeClaimDriftView,
   type NodePoolTemplateView,
 } from '../../core/disruption/nodepool-drift.js';
-import type {
-  DisruptionCommand,
-  DisruptionDecision,
-  DisruptionNode,
-  PriceOf,
-  Simulate,
-} from '../../core/disruption/types.js';
+import type { DisruptionCommand, DisruptionDecision, Simulate } from '../../core/disruption/types.js';
+import { cataloguePrices, schedulingSimulation } from '../../core/disruption/simulation.js';
 import { disruptionView, type PodEventMemory } from '../../core/disruption/view.js';
 import { nodeClaimManifest, nodeClaimName } from '../../core/provisioning/nodeclaim-manifest.js';
-import { podKey, schedulingView, type ProvisioningSnapshot } from '../../core/provisioning/snapshot.js';
-import { solve } from '../../core/scheduling/index.js';
 import type { PlannedNodeClaim } from '../../core/scheduling/types.js';
 import type { LifecycleKubernetes } from '../nodeclaim/ports.js';
 import { DISRUPTED_TAINT } from '../nodeclaim/activities.js';
@@ -50,6 +43,8 @@ export interface DisruptionDeps {
 
 export interface DecideInput {
   podEvents: PodEventMemory;
+  /** The last "nothing to consolidate" fingerprint, while it is fresh enough to trust (see DecideOptions). */
+  consolidatedFingerprint?: string;
 }
 
 export interface DecideOutput {
@@ -57,59 +52,6 @@ export interface DecideOutput {
   podEvents: PodEventMemory;
   /** Nodes whose stale `karpenter.sh/disrupted` taint was removed (left by a command that never finished). */
   untainted: string[];
-}
-
-/** Launch capacity type as the provider picks it (spot when allowed and offered), and its dearest offering. */
-function worstCasePrice(type: InstanceType | undefined, requirements: RequirementSpec[]): number | undefined {
-  if (!type) return undefined;
-  const allowed = (key: string, value: string): boolean =>
-    requirements
-      .filter((r) => r.key === key)
-      .every((r) =>
-        r.operator === 'In'
-          ? (r.values ?? []).includes(value)
-          : r.operator === 'NotIn'
-            ? !(r.values ?? []).includes(value)
-            : r.operator !== 'DoesNotExist'
-      );
-  const offerings = type.offerings.filter((o) => o.available && allowed('topology.kubernetes.io/zone', o.zone));
-  for (const capacityType of ['spot', 'on-demand'] as const) {
-    if (!allowed('karpenter.sh/capacity-type', capacityType)) continue;
-    const prices = offerings.filter((o) => o.capacityType === capacityType).map((o) => o.price);
-    if (prices.length > 0) return Math.max(...prices);
-  }
-  return undefined;
-}
-
-/** The snapshot with `candidates` gone: their pods pending again, every other pending pod left to the provisioner. */
-function withoutCandidates(snapshot: ProvisioningSnapshot, candidates: DisruptionNode[]): ProvisioningSnapshot {
-  const nodes = new Set(candidates.map((c) => c.nodeName));
-  const claims = new Set(candidates.map((c) => c.nodeClaim));
-  const moving = new Set(candidates.flatMap((c) => c.pods.filter((p) => p.reschedulable).map((p) => p.key)));
-  const pods = snapshot.pods.flatMap((pod) => {
-    if (moving.has(podKey(pod))) {
-      const { nodeName: _bound, ...spec } = pod.spec!;
-      return [
-        {
-          ...pod,
-          spec,
-          status: {
-            phase: 'Pending',
-            conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }],
-          },
-        } as typeof pod,
-      ];
-    }
-    if (pod.spec?.nodeName && nodes.has(pod.spec.nodeName)) return []; // DaemonSet pods go with their node
-    if (!pod.spec?.nodeName) return []; // pending pods are the provisioner's
-    return [pod];
-  });
-  return {
-    ...snapshot,
-    pods,
-    nodes: snapshot.nodes.filter((n) => !nodes.has(n.metadata?.name ?? '')),
-    nodeClaims: snapshot.nodeClaims.filter((c) => !claims.has((c as { metadata: { name: string } }).metadata.name)),
-  };
 }
 
 export function createDisruptionActivities(deps: DisruptionDeps) {
@@ -156,23 +98,12 @@ export function createDisruptionActivities(deps: DisruptionDeps) {
     const offeringPrice = (type: string, zone: string, capacityType: string): number | undefined =>
       types.get(type)?.offerings.find((o) => o.zone === zone && o.capacityType === capacityType)?.price;
     const built = disruptionView({ snapshot, pdbs, offeringPrice, drift, podEvents, now: at });
-    const priceOf: PriceOf = (type, requirements) => worstCasePrice(types.get(type), requirements);
-    const catalogue = [...types.values()];
+    const priceOf = cataloguePrices(types);
+    const simulateOn = schedulingSimulation(snapshot, [...types.values()]);
     const simulate: Simulate = (candidates) => {
       // A pass may run many simulations back to back: each one tells Temporal the worker is alive.
       Context.current().heartbeat(`simulating ${candidates.length} node(s)`);
-      const scheduling = schedulingView(withoutCandidates(snapshot, candidates), {}, catalogue);
-      const plan = solve(scheduling.input);
-      return {
-        unschedulable: plan.unschedulable,
-        newNodeClaims: plan.nodeClaims.map((c) => ({
-          nodePool: c.nodePool,
-          instanceTypes: c.instanceTypes,
-          requirements: c.requirements,
-          requests: c.requests,
-          pods: c.pods,
-        })),
-      };
+      return simulateOn(candidates);
     };
     return { snapshot, at, built, priceOf, simulate, poolByName };
   }
@@ -210,6 +141,7 @@ export function createDisruptionActivities(deps: DisruptionDeps) {
       const decision = decide(view, at, simulate, priceOf, {
         ...options,
         outOfTime: (method) => Date.now() - started > (limits[method] ?? Number.POSITIVE_INFINITY),
+        ...(input.consolidatedFingerprint ? { consolidatedFingerprint: input.consolidatedFingerprint } : {}),
       });
       decision.excluded.push(...built.unpriced);
       return { decision, podEvents: built.podEvents, untainted };

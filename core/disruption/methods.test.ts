@@ -229,6 +229,30 @@ describe('decide', () => {
     );
   });
 
+  it('skips consolidation while nothing changed since it last found nothing, and searches again on a change', () => {
+    let simulations = 0;
+    const counting: Simulate = (candidates) => {
+      simulations++;
+      return simulateBy({}, { newNodeClaims: [newClaim(['m5.xlarge'])] })(candidates);
+    };
+    const nodes = [node('a'), node('b')];
+    const first = decide(view(nodes), NOW, counting, priceOf);
+    expect(first.command).toBeUndefined();
+    expect(first.consolidatedFingerprint).toBeDefined();
+    const searched = simulations;
+    const options = {
+      spotToSpot: false,
+      maxMultiNodeCandidates: 100,
+      consolidatedFingerprint: first.consolidatedFingerprint!,
+    };
+    const same = decide(view(nodes), NOW, counting, priceOf, options);
+    expect(simulations).toBe(searched);
+    expect(same.methods.find((m) => m.method === 'single-node-consolidation')?.outcome).toMatch(/^skipped/);
+    const podArrived = [node('a', { lastPodEventAt: '2026-06-01T11:30:00Z' }), node('b')];
+    decide(view(podArrived), NOW, counting, priceOf, options);
+    expect(simulations).toBeGreaterThan(searched);
+  });
+
   it('leaves WhenEmpty pools alone when nodes are merely underutilized', () => {
     const decision = decide(
       view([node('a')], [pool({ consolidationPolicy: 'WhenEmpty' })]),

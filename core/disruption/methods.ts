@@ -1,3 +1,4 @@
+import { allowedDisruptions } from './budgets.js';
 import {
   BudgetLedger,
   blockingPods,
@@ -5,6 +6,7 @@ import {
   disruptionCost,
   isEmpty,
   notACandidate,
+  poolCounts,
   savingsRatio,
 } from './candidates.js';
 import { cheaperReplacement, replacementAsPlanned, type CheaperOptions } from './replacement.js';
@@ -35,6 +37,12 @@ export interface DecideOptions extends CheaperOptions {
    * search stops and keeps the best command found. The caller owns the clock, so this core stays pure.
    */
   outOfTime?: (method: DisruptionMethod) => boolean;
+  /**
+   * The fingerprint of the last pass whose consolidation found nothing (Karpenter's "consolidated" mark): when the
+   * cluster still has it, both consolidation methods are skipped. The caller drops it now and then (Karpenter: every
+   * 5 minutes) to re-check anyway.
+   */
+  consolidatedFingerprint?: string;
 }
 
 export const DEFAULT_DECIDE_OPTIONS: DecideOptions = { spotToSpot: false, maxMultiNodeCandidates: 100 };
@@ -213,6 +221,24 @@ export function decide(
     .filter((e) => e.pool.consolidationPolicy !== 'WhenEmpty' && consolidatable(e.node, e.pool, now))
     .filter(voluntary)
     .sort((a, b) => savingsRatio(b.node) - savingsRatio(a.node));
+  const fingerprint = consolidationFingerprint(
+    view,
+    consolidation.map((e) => e.node.nodeClaim),
+    now
+  );
+  if (
+    options.consolidatedFingerprint === fingerprint &&
+    (wanted('multi-node-consolidation') || wanted('single-node-consolidation'))
+  ) {
+    for (const method of ['multi-node-consolidation', 'single-node-consolidation'] as const)
+      if (wanted(method))
+        methods.push({
+          method,
+          candidates: consolidation.length,
+          outcome: 'skipped: nothing changed since a pass found nothing to consolidate',
+        });
+    return { at: now.toISOString(), methods, excluded, consolidatedFingerprint: fingerprint };
+  }
 
   const tryConsolidate = (
     candidates: DisruptionNode[],
@@ -307,7 +333,26 @@ export function decide(
       outcome: reasons.length ? reasons.join('; ') : 'no underutilized node',
     });
   }
-  return { at: now.toISOString(), methods, excluded };
+  const searched = !methods.some((m) => m.outcome.startsWith('out of time'));
+  return { at: now.toISOString(), methods, excluded, ...(searched ? { consolidatedFingerprint: fingerprint } : {}) };
+}
+
+/** A short digest of what consolidation looks at; equal digests mean an equal search result. */
+function consolidationFingerprint(view: DisruptionView, candidates: string[], now: Date): string {
+  // Budgets can open and close with their cron windows while nothing else changes.
+  const allowed = view.pools.map(
+    (p) => allowedDisruptions(p.budgets, 'Underutilized', poolCounts(view, p.name), now).allowed
+  );
+  const parts = [
+    candidates.join(','),
+    allowed.join(','),
+    ...view.nodes.map((n) => `${n.nodeClaim}:${n.lastPodEventAt}:${n.deleting}:${n.initialized}:${n.price}`),
+    JSON.stringify(view.pools),
+  ];
+  let h = 0x811c9dc5;
+  for (const part of parts)
+    for (let i = 0; i < part.length; i++) h = Math.imul(h ^ part.charCodeAt(i), 0x01000193) >>> 0;
+  return `${view.nodes.length}:${candidates.length}:${h.toString(16)}`;
 }
 
 /**

@@ -126,6 +126,11 @@ export interface DisruptionDecision {
   methods: MethodOutcome[];
   /** Nodes that are not candidates at all, with the first reason. */
   excluded: { nodeClaim: string; why: string }[];
+  /**
+   * A digest of everything consolidation decided on (its candidates, every node's last pod event, the pools), set
+   * when consolidation ran and found nothing: until it changes, another search would find nothing too.
+   */
+  consolidatedFingerprint?: string;
 }
 
 /** The scheduling simulation the methods ask for: can these nodes' pods go elsewhere, and onto what new capacity. */

@@ -56,6 +56,8 @@ export interface DisruptionState {
   lastPass?: { pass: number; at: string; methods: MethodOutcome[]; excluded: { nodeClaim: string; why: string }[] };
   /** Sum of savings of executed commands, USD per hour. */
   savedPerHour: number;
+  /** The last pass whose consolidation found nothing, and when: trusted for 5 minutes (Karpenter's forced re-check). */
+  consolidated?: { fingerprint: string; at: string };
   /** The command in progress, if any. */
   current?: { key: string; command: DisruptionCommand; step: string };
 }

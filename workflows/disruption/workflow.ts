@@ -35,6 +35,8 @@ const start = proxyActivities<DisruptionActivities>({
 });
 
 const DECISIONS_KEPT = 30;
+/** Karpenter re-runs consolidation at least every 5 minutes even when nothing seems to have changed. */
+const CONSOLIDATED_TRUSTED_MS = 5 * 60_000;
 const PASSES_PER_RUN = 500;
 
 const money = (usd: number): string => `$${usd.toFixed(4)}/h`;
@@ -183,8 +185,16 @@ export async function disruptionWorkflow(input: DisruptionWorkflowInput): Promis
     }
     if (state.paused) await condition(() => !state.paused);
     state.passes += 1;
-    const { decision, podEvents } = await pass.decideDisruption({ podEvents: state.podEvents });
+    const fresh =
+      state.consolidated && Date.now() - Date.parse(state.consolidated.at) < CONSOLIDATED_TRUSTED_MS
+        ? { consolidatedFingerprint: state.consolidated.fingerprint }
+        : {};
+    const { decision, podEvents } = await pass.decideDisruption({ podEvents: state.podEvents, ...fresh });
     state.podEvents = podEvents;
+    // Keep the mark's first time while the cluster stays the same, so the forced re-check comes every 5 minutes.
+    if (!decision.consolidatedFingerprint) delete state.consolidated;
+    else if (decision.consolidatedFingerprint !== state.consolidated?.fingerprint || !fresh.consolidatedFingerprint)
+      state.consolidated = { fingerprint: decision.consolidatedFingerprint, at: decision.at };
     state.lastPass = { pass: state.passes, at: decision.at, methods: decision.methods, excluded: decision.excluded };
     const command = decision.command;
     if (command && settings.dryRun) {
