@@ -6,8 +6,7 @@ import {
   type V1PodDisruptionBudget,
 } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
-
-const code = (err: unknown): number | undefined => (err as { code?: number }).code;
+import { recordKubernetesEvent } from './events.js';
 
 export interface ObjectRef {
   kind: 'Node' | 'NodeClaim';
@@ -44,33 +43,21 @@ export function kubernetesDisruption(kubeConfig: KubeConfig): DisruptionKubernet
       return (await policy.listPodDisruptionBudgetForAllNamespaces()).items;
     },
     async recordEvent(object, type, reason, message) {
+      // Events on cluster-scoped objects live in `default`, as kubectl describe expects.
       const digest = createHash('sha256').update(`${object.kind}/${object.name}/${reason}/${message}`).digest('hex');
-      const name = `${object.name}.${digest.slice(0, 16)}`;
-      const now = new Date();
-      try {
-        await core.createNamespacedEvent({
-          namespace: 'default',
-          body: {
-            metadata: { name, namespace: 'default' },
-            involvedObject: {
-              kind: object.kind,
-              apiVersion: object.kind === 'Node' ? 'v1' : 'karpenter.sh/v1',
-              name: object.name,
-              ...(object.uid ? { uid: object.uid } : {}),
-            },
-            type,
-            reason,
-            message: message.slice(0, 1024),
-            source: { component: 'karpenter' },
-            reportingComponent: 'karpenter',
-            firstTimestamp: now,
-            lastTimestamp: now,
-            count: 1,
-          },
-        });
-      } catch (err) {
-        if (code(err) !== 409) throw err;
-      }
+      await recordKubernetesEvent(core, {
+        name: `${object.name}.${digest.slice(0, 16)}`,
+        namespace: 'default',
+        involvedObject: {
+          kind: object.kind,
+          apiVersion: object.kind === 'Node' ? 'v1' : 'karpenter.sh/v1',
+          name: object.name,
+          ...(object.uid ? { uid: object.uid } : {}),
+        },
+        type,
+        reason,
+        message,
+      });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { CreateResult, PodEvent, ProvisioningKubernetes } from '../../activities/provisioning/activities.js';
 import { PLAN_ANNOTATION } from '../../core/provisioning/nodeclaim-manifest.js';
+import { recordKubernetesEvent } from './events.js';
 
 const code = (err: unknown): number | undefined => (err as { code?: number }).code;
 
@@ -27,32 +28,20 @@ export function kubernetesProvisioning(kubeConfig: KubeConfig): ProvisioningKube
     },
     async recordEvent(event: PodEvent, name: string): Promise<void> {
       const [namespace, podName] = event.pod.split('/') as [string, string];
-      const now = new Date();
-      try {
-        await core.createNamespacedEvent({
+      await recordKubernetesEvent(core, {
+        name,
+        namespace,
+        involvedObject: {
+          kind: 'Pod',
+          apiVersion: 'v1',
           namespace,
-          body: {
-            metadata: { name, namespace },
-            involvedObject: {
-              kind: 'Pod',
-              apiVersion: 'v1',
-              namespace,
-              name: podName,
-              ...(event.uid ? { uid: event.uid } : {}),
-            },
-            type: event.type,
-            reason: event.reason,
-            message: event.message,
-            source: { component: 'karpenter' },
-            reportingComponent: 'karpenter',
-            firstTimestamp: now,
-            lastTimestamp: now,
-            count: 1,
-          },
-        });
-      } catch (err) {
-        if (code(err) !== 409) throw err;
-      }
+          name: podName,
+          ...(event.uid ? { uid: event.uid } : {}),
+        },
+        type: event.type,
+        reason: event.reason,
+        message: event.message,
+      });
     },
   };
 }

@@ -76,7 +76,7 @@ export const WORKER_PERMISSIONS: Permission[] = [
   core('pods', 'watch', 'pod-watcher.ts informer'),
   core('pods', 'delete', 'lifecycle.ts deletePod'),
   core('pods', 'create', 'lifecycle.ts evictPod', 'eviction'),
-  core('events', 'create', 'adapters/kubernetes/provisioning.ts recordEvent'),
+  core('events', 'create', 'adapters/kubernetes/events.ts recordKubernetesEvent (pods, Nodes, NodeClaims)'),
   core('persistentvolumeclaims', 'list', 'cluster-snapshot.ts'),
   core('persistentvolumes', 'list', 'cluster-snapshot.ts'),
   { group: 'apps', resource: 'daemonsets', verb: 'list', by: 'cluster-snapshot.ts' },
