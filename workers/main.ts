@@ -85,8 +85,9 @@ const cloud = createAwsCloudProvider({
   onDemandPrices,
 });
 
-const connection = await NativeConnection.connect({ address: config.temporal.address });
-const clientConnection = await Connection.connect({ address: config.temporal.address });
+// One resolved connection (address, TLS or mTLS, API key, gRPC metadata) for the worker and the client alike.
+const connection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
+const clientConnection = await Connection.connect(config.temporal.connect.connectionOptions);
 const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const lifecycleNotifier = temporalLifecycleNotifier(client, config.temporal.taskQueue, config.lifecycle);
 const lifecycleKube = kubernetesLifecycle(kubeConfig);
@@ -208,6 +209,7 @@ logger.info(
   {
     taskQueue: config.temporal.taskQueue,
     namespace: config.temporal.namespace,
+    temporal: config.temporal.connect.summary,
     kubernetesVersion,
     watch: config.watch,
     disrupt: config.disrupt,

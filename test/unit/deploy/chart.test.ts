@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { CHART_DIR, helmBinary, MANIFEST_FILE, REPO_ROOT, renderChart } from '../../../scripts/render-manifests.js';
+import { TEMPORAL_ENV_VARS } from '../../../workers/temporal-connection.js';
 import { permissionKey, WORKER_PERMISSIONS } from './kubernetes-permissions.js';
 
 // These tests run `helm template` (scripts/install-tools.sh helm puts it in the tools cache).
@@ -50,19 +51,8 @@ function configEnvNames(): string[] {
   const schema = source.slice(source.indexOf('const WorkerEnv = z.object({'), source.indexOf('});'));
   return [...schema.matchAll(/^\s{2}([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]!);
 }
-/**
- * Variables the chart sets that workers/config.ts does not read yet: Temporal's standard connection variables
- * (@temporalio/envconfig, issue 9's connection profiles) and KT_INTERRUPTION_QUEUE (issue 8's interruption handling).
- */
-const NOT_YET_READ = [
-  'TEMPORAL_TLS',
-  'TEMPORAL_TLS_CLIENT_CERT_PATH',
-  'TEMPORAL_TLS_CLIENT_KEY_PATH',
-  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
-  'TEMPORAL_TLS_SERVER_NAME',
-  'TEMPORAL_API_KEY',
-  'KT_INTERRUPTION_QUEUE',
-];
+/** Temporal's standard connection variables, read through @temporalio/envconfig in workers/temporal-connection.ts. */
+const READ_BY_ENVCONFIG: readonly string[] = TEMPORAL_ENV_VARS;
 
 describe('the karpenter-temporal chart', () => {
   it('should render the ServiceAccount, ClusterRole, binding, Deployment and PodDisruptionBudget', () => {
@@ -153,7 +143,7 @@ describe('the karpenter-temporal chart', () => {
         apiKey: { secretName: 'k' },
       },
     });
-    const known = new Set([...configEnvNames(), ...NOT_YET_READ]);
+    const known = new Set([...configEnvNames(), ...READ_BY_ENVCONFIG]);
     expect(configEnvNames()).toContain('CLUSTER_NAME');
     expect(Object.keys(env(everything)).filter((name) => !known.has(name))).toEqual([]);
   });
