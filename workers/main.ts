@@ -44,10 +44,21 @@ import { temporalProvisionerNotifier } from './provisioning-notifier.js';
 import { NodeClassController } from './nodeclass-controller.js';
 import { ensureClusterSingletons } from './cluster-singletons.js';
 import { temporalNodeClaimDisrupter } from './nodeclaim-disrupter.js';
+import { startMetricsServer } from './metrics-server.js';
+import { createPrometheusMetrics } from '../adapters/metrics/prometheus.js';
+import { withCloudProviderMetrics } from '../adapters/metrics/cloudprovider.js';
+import { clusterGauges, type NodeClaimView, type NodePoolView } from '../core/metrics/cluster.js';
+import type { InstanceType } from '../core/cloudprovider/types.js';
 
 const config = loadWorkerConfig(process.env);
 const logger = pino({ level: config.logLevel, base: { component: 'worker', cluster: config.clusterName } });
-Runtime.install({ logger: temporalLoggerFor(logger) });
+Runtime.install({
+  logger: temporalLoggerFor(logger),
+  // The SDK core's worker metrics (task latencies, slots, polls) on loopback; /metrics appends them.
+  ...(config.metrics.sdkPort
+    ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.metrics.sdkPort}` } } } }
+    : {}),
+});
 
 const kubeConfig = new KubeConfig();
 if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
@@ -74,7 +85,7 @@ const onDemandPrices = config.onDemandPricesFile
       ),
       staticOnDemandPrices(readPrices(new URL('../catalog/us-east-1/on-demand-prices.json', import.meta.url)))
     );
-const cloud = createAwsCloudProvider({
+const awsCloud = createAwsCloudProvider({
   ec2,
   ssm,
   iam,
@@ -84,6 +95,29 @@ const cloud = createAwsCloudProvider({
   nodeClasses: kubernetesNodeClasses(custom),
   onDemandPrices,
 });
+
+// NodePool usage, limits, cost and NodeClaims by type, read from the cluster when Prometheus scrapes. Prices come
+// from the provider's catalogue (cached), called undecorated so scrapes do not show up as cloud provider calls.
+const readClusterGauges = async () => {
+  const list = async (plural: string) =>
+    ((await custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural })) as { items: unknown[] })
+      .items;
+  const [pools, claims] = await Promise.all([list('nodepools'), list('nodeclaims')]);
+  const types = new Map<string, InstanceType>();
+  for (const pool of pools as NodePoolLike[]) {
+    for (const type of await awsCloud.getInstanceTypes(pool).catch(() => [] as InstanceType[]))
+      types.set(type.name, type);
+  }
+  return clusterGauges(
+    pools as NodePoolView[],
+    claims as NodeClaimView[],
+    (type, zone, capacityType) =>
+      types.get(type)?.offerings.find((o) => o.zone === zone && o.capacityType === capacityType)?.price
+  );
+};
+let pendingPods: () => number = () => 0;
+const metrics = createPrometheusMetrics({ readCluster: readClusterGauges, pendingPods: () => pendingPods() });
+const cloud = withCloudProviderMetrics(awsCloud, metrics.cloudProvider);
 
 // One resolved connection (address, TLS or mTLS, API key, gRPC metadata) for the worker and the client alike.
 const connection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
@@ -103,12 +137,13 @@ const worker = await Worker.create({
   bundlerOptions,
   activities: {
     ...createPreflightActivities({ cluster: kubernetesClusterInfo(kubeConfig), cloud: ec2Zones(ec2) }),
-    ...createNodeClaimActivities({ kube: lifecycleKube, cloud, tagger: cloud }),
+    ...createNodeClaimActivities({ kube: lifecycleKube, cloud, tagger: cloud, metrics: metrics.activities }),
     ...createProvisioningActivities({
       snapshot,
       cloud,
       kube: provisioningKube,
       startNodeClaimWorkflow: (name) => lifecycleNotifier.ensureStarted(name),
+      metrics: metrics.activities,
     }),
     ...createDisruptionActivities({
       snapshot,
@@ -119,6 +154,7 @@ const worker = await Worker.create({
       startNodeClaimWorkflow: (name) => lifecycleNotifier.ensureStarted(name),
       disruptNodeClaim,
       options: { spotToSpot: config.disruption.spotToSpot ?? false },
+      metrics: metrics.activities,
     }),
     ...createGarbageCollectionActivities({ cloud, snapshot, lifecycle: lifecycleKube }),
     ...(config.interruptionQueue
@@ -127,6 +163,7 @@ const worker = await Worker.create({
           findNodeClaim: (instanceId) => disruptionKube.findNodeClaimByInstanceId(instanceId),
           disruptNodeClaim,
           recordEvent: (object, type, reason, message) => disruptionKube.recordEvent(object, type, reason, message),
+          metrics: metrics.activities,
         })
       : {}),
   },
@@ -163,8 +200,12 @@ if (config.provision) {
   const pods = new PendingPodWatcher(
     kubeConfig,
     temporalProvisionerNotifier(client, config.temporal.taskQueue, config.clusterName, config.provisioning),
-    logger.child({ component: 'pod-watcher' })
+    logger.child({ component: 'pod-watcher' }),
+    undefined,
+    undefined,
+    metrics.podStarted
   );
+  pendingPods = () => pods.pendingCount();
   await pods.start();
   background.push(pods);
 
@@ -205,9 +246,19 @@ if (config.disrupt) {
   });
 }
 
+const metricsServer = await startMetricsServer({
+  host: config.metrics.host,
+  port: config.metrics.port,
+  registry: metrics.registry,
+  ...(config.metrics.sdkPort ? { sdkMetricsUrl: `http://127.0.0.1:${config.metrics.sdkPort}/metrics` } : {}),
+  healthy: () => ['INITIALIZED', 'RUNNING'].includes(worker.getState()),
+});
+background.push({ stop: () => new Promise<void>((resolve) => metricsServer.server.close(() => resolve())) });
+
 logger.info(
   {
     taskQueue: config.temporal.taskQueue,
+    metrics: `http://${config.metrics.host}:${metricsServer.port}/metrics`,
     namespace: config.temporal.namespace,
     temporal: config.temporal.connect.summary,
     kubernetesVersion,
