@@ -99,18 +99,18 @@ const awsCloud = createAwsCloudProvider({
 // NodePool usage, limits, cost and NodeClaims by type, read from the cluster when Prometheus scrapes. Prices come
 // from the provider's catalogue (cached), called undecorated so scrapes do not show up as cloud provider calls.
 const readClusterGauges = async () => {
-  const list = async (plural: string) =>
-    ((await custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural })) as { items: unknown[] })
-      .items;
-  const [pools, claims] = await Promise.all([list('nodepools'), list('nodeclaims')]);
+  const [pools, claims] = (await Promise.all([
+    custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural: 'nodepools' }),
+    custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' }),
+  ])) as [{ items: unknown[] }, { items: unknown[] }];
   const types = new Map<string, InstanceType>();
-  for (const pool of pools as NodePoolLike[]) {
+  for (const pool of pools.items as NodePoolLike[]) {
     for (const type of await awsCloud.getInstanceTypes(pool).catch(() => [] as InstanceType[]))
       types.set(type.name, type);
   }
   return clusterGauges(
-    pools as NodePoolView[],
-    claims as NodeClaimView[],
+    pools.items as NodePoolView[],
+    claims.items as NodeClaimView[],
     (type, zone, capacityType) =>
       types.get(type)?.offerings.find((o) => o.zone === zone && o.capacityType === capacityType)?.price
   );
