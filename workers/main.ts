@@ -56,7 +56,13 @@ Runtime.install({
   logger: temporalLoggerFor(logger),
   // The SDK core's worker metrics (task latencies, slots, polls) on loopback; /metrics appends them.
   ...(config.metrics.sdkPort
-    ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${config.metrics.sdkPort}` } } } }
+    ? {
+        telemetryOptions: {
+          metrics: {
+            prometheus: { bindAddress: `127.0.0.1:${config.metrics.sdkPort}`, useSecondsForDurations: true },
+          },
+        },
+      }
     : {}),
 });
 

@@ -26,6 +26,18 @@ export const METRIC_NAMES = {
   nodeClaims: 'karpenter_temporal_nodeclaims',
 } as const;
 
+/**
+ * Series of the Temporal SDK core (prefix `temporal_`, durations in seconds) that `/metrics` appends when
+ * KT_SDK_METRICS_PORT is set, and that the dashboard uses. Not registered here: the core exports them itself.
+ */
+export const SDK_METRIC_NAMES = [
+  'temporal_worker_task_slots_available',
+  'temporal_worker_task_slots_used',
+  'temporal_workflow_task_schedule_to_start_latency',
+  'temporal_activity_schedule_to_start_latency',
+  'temporal_activity_execution_failed',
+] as const;
+
 /** Karpenter's buckets for durations that span a fraction of a second to minutes. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600];
 
