@@ -130,6 +130,8 @@ describe('the karpenter-temporal chart', () => {
       KT_SPOT_TO_SPOT_CONSOLIDATION: 'false',
       KT_INTERRUPTION_QUEUE: 'test-queue',
       KT_BATCH_IDLE_SECONDS: '2',
+      KT_METRICS_PORT: '8080',
+      KT_SDK_METRICS_PORT: '9464',
       TEMPORAL_ADDRESS: 'temporal.example:7233',
       TEMPORAL_NAMESPACE: 'ops',
       KT_TASK_QUEUE: 'kt-test',
@@ -146,6 +148,25 @@ describe('the karpenter-temporal chart', () => {
     const known = new Set([...configEnvNames(), ...READ_BY_ENVCONFIG]);
     expect(configEnvNames()).toContain('CLUSTER_NAME');
     expect(Object.keys(env(everything)).filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('should expose /metrics on a named port Prometheus discovers through the pod annotations', () => {
+    const pod = (objects: K8sObject[]) =>
+      (find(objects, 'Deployment') as unknown as { spec: { template: { metadata: { annotations?: object } } } }).spec
+        .template.metadata;
+    const objects = render({ metrics: { port: 9090, sdkPort: '' }, podAnnotations: { team: 'platform' } });
+    expect((worker(objects) as unknown as { ports: unknown }).ports).toEqual([
+      { name: 'http-metrics', containerPort: 9090, protocol: 'TCP' },
+    ]);
+    expect(pod(objects).annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9090',
+      'prometheus.io/path': '/metrics',
+      team: 'platform',
+    });
+    expect(env(objects).KT_METRICS_PORT).toBe('9090');
+    expect(env(objects).KT_SDK_METRICS_PORT).toBeUndefined();
+    expect(pod(render({ metrics: { scrapeAnnotations: false } })).annotations).toBeUndefined();
   });
 
   it('should connect to Temporal with mTLS from a Secret and with an API key from a Secret', () => {
