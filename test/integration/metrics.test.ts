@@ -210,8 +210,15 @@ describe('/metrics after a scale-up and a scale-down on the test bed', () => {
     ).toBeGreaterThanOrEqual(claims.length);
     expect(value(samples, 'karpenter_temporal_pods_pending')).toBe(0);
     expect(value(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
-    // The SDK core's own worker metrics, appended from its loopback exporter.
-    expect(samples.some((s) => s.name.startsWith('temporal_'))).toBe(true);
+    // The SDK core's own worker metrics, appended from its loopback exporter: those the dashboard reads.
+    for (const name of [
+      'temporal_worker_task_slots_available',
+      'temporal_worker_task_slots_used',
+      'temporal_workflow_task_schedule_to_start_latency_bucket',
+      'temporal_activity_schedule_to_start_latency_bucket',
+    ]) {
+      expect(samples.some((s) => s.name === name)).toBe(true);
+    }
 
     // Scale down by hand: each NodeClaim deleted drains and terminates its instance, counted once per NodeClaim.
     await k8s.apps.deleteNamespacedDeployment({ name: 'web', namespace });
