@@ -49,7 +49,8 @@ export class PendingPodWatcher {
       const uid = pod.metadata?.uid;
       const created = pod.metadata?.creationTimestamp;
       if (!uid || !created || this.started.has(uid)) return;
-      if (new Date(created).getTime() < startedAt) return;
+      // creationTimestamp has whole seconds: a pod created in the second the watcher started is not older.
+      if (new Date(created).getTime() < Math.floor(startedAt / 1000) * 1000) return;
       const ready = readySince(pod, new Date());
       if (!ready) return;
       this.started.add(uid);
