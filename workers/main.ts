@@ -259,7 +259,14 @@ const metricsServer = await startMetricsServer({
   ...(config.metrics.sdkPort ? { sdkMetricsUrl: `http://127.0.0.1:${config.metrics.sdkPort}/metrics` } : {}),
   healthy: () => ['INITIALIZED', 'RUNNING'].includes(worker.getState()),
 });
-background.push({ stop: () => new Promise<void>((resolve) => metricsServer.server.close(() => resolve())) });
+background.push({
+  stop: () =>
+    new Promise<void>((resolve) => {
+      metricsServer.server.close(() => resolve());
+      // A scraper's keep-alive connection would otherwise hold the shutdown open.
+      metricsServer.server.closeAllConnections();
+    }),
+});
 
 logger.info(
   {
