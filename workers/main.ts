@@ -9,7 +9,6 @@ import { CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-nod
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
 import { createNodeClaimActivities } from '../activities/nodeclaim/activities.js';
 import { createDisruptionActivities } from '../activities/disruption/activities.js';
 import { createGarbageCollectionActivities } from '../activities/garbage-collection.js';
@@ -39,7 +38,7 @@ import { createProvisioningActivities } from '../activities/provisioning/activit
 import { bundlerOptions, workflowsPath } from './bundle.js';
 import { loadWorkerConfig } from './config.js';
 import { temporalLifecycleNotifier } from './lifecycle-notifier.js';
-import { temporalLoggerFor } from './logging.js';
+import { createLogger, temporalLoggerFor } from './logging.js';
 import { temporalProvisionerNotifier } from './provisioning-notifier.js';
 import { NodeClassController } from './nodeclass-controller.js';
 import { ensureClusterSingletons } from './cluster-singletons.js';
@@ -51,7 +50,7 @@ import { clusterGauges, type NodeClaimView, type NodePoolView } from '../core/me
 import type { InstanceType } from '../core/cloudprovider/types.js';
 
 const config = loadWorkerConfig(process.env);
-const logger = pino({ level: config.logLevel, base: { component: 'worker', cluster: config.clusterName } });
+const { root: rootLogger, worker: logger } = createLogger({ level: config.logLevel, cluster: config.clusterName });
 Runtime.install({
   logger: temporalLoggerFor(logger),
   // The SDK core's worker metrics (task latencies, slots, polls) on loopback; /metrics appends them.
@@ -182,7 +181,11 @@ const worker = await Worker.create({
 
 const background: { stop(): Promise<void> }[] = [];
 if (config.watch) {
-  const watcher = new NodeClaimWatcher(kubeConfig, lifecycleNotifier, logger.child({ component: 'nodeclaim-watcher' }));
+  const watcher = new NodeClaimWatcher(
+    kubeConfig,
+    lifecycleNotifier,
+    rootLogger.child({ component: 'nodeclaim-watcher' })
+  );
 
   const { reconcileNodeClassStatus } = createNodeClassStatusActivities({
     ec2,
@@ -197,7 +200,7 @@ if (config.watch) {
   const nodeClasses = new NodeClassController(
     kubeConfig,
     reconcileNodeClassStatus,
-    logger.child({ component: 'ec2nodeclass-controller' })
+    rootLogger.child({ component: 'ec2nodeclass-controller' })
   );
   await Promise.all([watcher.start(), nodeClasses.start()]);
   background.push(watcher, nodeClasses);
@@ -206,7 +209,7 @@ if (config.provision) {
   const pods = new PendingPodWatcher(
     kubeConfig,
     temporalProvisionerNotifier(client, config.temporal.taskQueue, config.clusterName, config.provisioning),
-    logger.child({ component: 'pod-watcher' }),
+    rootLogger.child({ component: 'pod-watcher' }),
     undefined,
     undefined,
     metrics.podStarted
