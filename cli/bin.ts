@@ -26,6 +26,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'a table of NodeClaim workflows, or one NodeClaim in full',
     load: () => import('./status.js').then((module) => module.runStatus),
   },
+  'setup-temporal': {
+    summary: 'register the search attributes NodeClaim workflows set on a Temporal namespace (idempotent)',
+    load: () => import('./setup-temporal.js').then((module) => module.runSetupTemporal),
+  },
   convert: {
     summary: 'turn a v1alpha5 Provisioner (+ karpenter ConfigMap) into a v1 NodePool and EC2NodeClass',
     load: () => import('./convert.js').then((module) => module.runConvert),
@@ -37,7 +41,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 function usage(): string {
-  const rows = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(10)} ${summary}`);
+  const rows = Object.entries(commands).map(([name, { summary }]) => `  ${name.padEnd(14)} ${summary}`);
   return `usage: karpenter-temporal <command> [args]\n\ncommands:\n${rows.join('\n')}\n`;
 }
 

@@ -12,6 +12,7 @@ import { convertProvisioner } from '../cli/convert.js';
 import { iamClient, kubeConfigFor } from '../testbed/clients.js';
 import { requirePart } from '../testbed/endpoints.js';
 import { startTestbed } from '../testbed/index.js';
+import { freePorts } from '../testbed/ports.js';
 import { startWorkerProcess } from '../testbed/worker-process.js';
 import { watchDemo, type DemoSummary } from './progress.js';
 
@@ -87,7 +88,7 @@ try {
   // The whole autoscaler: provisioning, and the disruption loop with garbage collection.
   worker = await startWorkerProcess(endpoints, {
     taskQueue: 'karpenter-temporal',
-    env: { KT_PROVISION: 'true', KT_DISRUPT: 'true' },
+    env: { KT_PROVISION: 'true', KT_DISRUPT: 'true', KT_SDK_METRICS_PORT: String((await freePorts(1))[0]) },
   });
 
   const deployment = parseAllDocuments(
@@ -125,6 +126,7 @@ try {
   );
   say(`  kubectl                            export KUBECONFIG=${requirePart(endpoints, 'kubernetes').kubeconfig}`);
   say(`  CLI                                TEMPORAL_ADDRESS=${temporal.address} npm run cli -- status`);
+  say(`  Prometheus metrics                 curl -s ${worker.metricsUrl} | grep ^karpenter_`);
   say(`  logs                               ${endpoints.dir}`);
   if (once) await shutdown(summary.ok ? 0 : 1);
   say('');

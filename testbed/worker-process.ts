@@ -15,7 +15,7 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export async function startWorkerProcess(
   endpoints: TestbedEndpoints,
   options: { taskQueue?: string; env?: NodeJS.ProcessEnv } = {}
-): Promise<{ process: ManagedProcess; taskQueue: string; logFile: string }> {
+): Promise<{ process: ManagedProcess; taskQueue: string; logFile: string; metricsUrl: string }> {
   const temporal = requirePart(endpoints, 'temporal');
   const kubernetes = requirePart(endpoints, 'kubernetes');
   const aws = requirePart(endpoints, 'aws');
@@ -46,11 +46,19 @@ export async function startWorkerProcess(
       KT_PROVISION: 'false',
       // Likewise the disruption loop and garbage collection, which would act on other tests' nodes and instances.
       KT_DISRUPT: 'false',
+      // Loopback, and a port of the kernel's choosing: many workers run side by side on one test bed.
+      KT_METRICS_HOST: '127.0.0.1',
+      KT_METRICS_PORT: '0',
       ...options.env,
     },
   });
   // Like the test bed's parts, a worker must not outlive the process that started it (e.g. a killed Jest run).
   startWatchdog(process.pid, [proc.pid]);
   await proc.waitReady(async () => readFileSync(logFile, 'utf8').includes('"msg":"worker started"'), 60_000);
-  return { process: proc, taskQueue, logFile };
+  // The worker logs where its /metrics listens (the port is the kernel's choice unless the caller set one).
+  const started = readFileSync(logFile, 'utf8')
+    .split('\n')
+    .find((line) => line.includes('"msg":"worker started"'));
+  const metricsUrl = (JSON.parse(started!) as { metrics: string }).metrics;
+  return { process: proc, taskQueue, logFile, metricsUrl };
 }

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import type { LifecycleSettings } from '../workflows/nodeclaim/state.js';
 import type { DisruptionSettings } from '../workflows/disruption/state.js';
 import type { ProvisioningSettings } from '../workflows/provisioning/state.js';
+import { loadTemporalConnectConfig, type TemporalConnectConfig } from './temporal-connection.js';
 
 /** The worker's whole configuration, from the environment (the only place that reads it). */
 const WorkerEnv = z.object({
   CLUSTER_NAME: z.string().min(1, 'CLUSTER_NAME names the EKS cluster this worker manages'),
-  TEMPORAL_ADDRESS: z.string().default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
+  // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS* and the TOML profile are read by
+  // temporal-connection.ts, through @temporalio/envconfig, as every Temporal SDK and CLI reads them.
   KT_TASK_QUEUE: z.string().default('karpenter-temporal'),
   KUBECONFIG: z.string().optional(),
   AWS_REGION: z.string().min(1, 'AWS_REGION is required'),
@@ -54,11 +55,20 @@ const WorkerEnv = z.object({
   KT_GC_INTERVAL_SECONDS: z.coerce.number().positive().default(120),
   /** The SQS queue (name or URL) EventBridge sends interruption events to; unset = no interruption handling. */
   KT_INTERRUPTION_QUEUE: z.string().min(1).optional(),
+  /** Prometheus `/metrics` and `/healthz`, on Karpenter's port. 0 picks a free port (tests read it from the log). */
+  KT_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** All interfaces in a pod, so Prometheus can scrape it; tests bind loopback. */
+  KT_METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * The Temporal SDK's own worker metrics (task latencies, slots, polls), exported by its core on this loopback port
+   * and appended to `/metrics`, so one scrape gets both. Unset: no SDK metrics.
+   */
+  KT_SDK_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export interface WorkerConfig {
   clusterName: string;
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: { connect: TemporalConnectConfig; namespace: string; taskQueue: string };
   kubeconfig: string | undefined;
   aws: { region: string; endpoint: string | undefined };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -73,6 +83,7 @@ export interface WorkerConfig {
   disruption: Partial<DisruptionSettings>;
   gcIntervalSeconds: number;
   interruptionQueue: string | undefined;
+  metrics: { host: string; port: number; sdkPort: number | undefined };
 }
 
 export class WorkerConfigError extends Error {
@@ -86,9 +97,11 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     throw new WorkerConfigError(`invalid worker environment: ${problems}`);
   }
   const e = parsed.data;
+  const connect = loadTemporalConnectConfig(env);
   return {
     clusterName: e.CLUSTER_NAME,
-    temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE, taskQueue: e.KT_TASK_QUEUE },
+    temporal: { connect, namespace: connect.namespace, taskQueue: e.KT_TASK_QUEUE },
+    metrics: { host: e.KT_METRICS_HOST, port: e.KT_METRICS_PORT, sdkPort: e.KT_SDK_METRICS_PORT },
     kubeconfig: e.KUBECONFIG,
     aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL },
     logLevel: e.LOG_LEVEL,

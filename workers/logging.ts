@@ -1,5 +1,19 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/worker';
-import type { Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
+
+/**
+ * The process's logger: JSON lines with fixed keys — `time`, `level`, `msg`, `cluster` on every line, `component`
+ * (`worker`, `pod-watcher`, `nodeclaim-watcher`, `ec2nodeclass-controller`, `metrics`, or the SDK's
+ * `sdkComponent`) naming the part that speaks, and `err` for an error's message. Parts get a child with their
+ * component; the root has none, so a line never carries the key twice.
+ */
+export function createLogger(
+  options: { level: string; cluster: string },
+  destination?: DestinationStream
+): { root: Logger; worker: Logger } {
+  const root = pino({ level: options.level, base: { cluster: options.cluster } }, destination);
+  return { root, worker: root.child({ component: 'worker' }) };
+}
 
 /** Routes the Temporal SDK's logs (worker, workflow and activity) into the process's pino logger. */
 export function temporalLoggerFor(logger: Logger): TemporalLogger {

@@ -9,7 +9,6 @@ import { CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-nod
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
 import { createNodeClaimActivities } from '../activities/nodeclaim/activities.js';
 import { createDisruptionActivities } from '../activities/disruption/activities.js';
 import { createGarbageCollectionActivities } from '../activities/garbage-collection.js';
@@ -39,15 +38,32 @@ import { createProvisioningActivities } from '../activities/provisioning/activit
 import { bundlerOptions, workflowsPath } from './bundle.js';
 import { loadWorkerConfig } from './config.js';
 import { temporalLifecycleNotifier } from './lifecycle-notifier.js';
-import { temporalLoggerFor } from './logging.js';
+import { createLogger, temporalLoggerFor } from './logging.js';
 import { temporalProvisionerNotifier } from './provisioning-notifier.js';
 import { NodeClassController } from './nodeclass-controller.js';
 import { ensureClusterSingletons } from './cluster-singletons.js';
 import { temporalNodeClaimDisrupter } from './nodeclaim-disrupter.js';
+import { startMetricsServer } from './metrics-server.js';
+import { createPrometheusMetrics } from '../adapters/metrics/prometheus.js';
+import { withCloudProviderMetrics } from '../adapters/metrics/cloudprovider.js';
+import { clusterGauges, type NodeClaimView, type NodePoolView } from '../core/metrics/cluster.js';
+import type { InstanceType } from '../core/cloudprovider/types.js';
 
 const config = loadWorkerConfig(process.env);
-const logger = pino({ level: config.logLevel, base: { component: 'worker', cluster: config.clusterName } });
-Runtime.install({ logger: temporalLoggerFor(logger) });
+const { root: rootLogger, worker: logger } = createLogger({ level: config.logLevel, cluster: config.clusterName });
+Runtime.install({
+  logger: temporalLoggerFor(logger),
+  // The SDK core's worker metrics (task latencies, slots, polls) on loopback; /metrics appends them.
+  ...(config.metrics.sdkPort
+    ? {
+        telemetryOptions: {
+          metrics: {
+            prometheus: { bindAddress: `127.0.0.1:${config.metrics.sdkPort}`, useSecondsForDurations: true },
+          },
+        },
+      }
+    : {}),
+});
 
 const kubeConfig = new KubeConfig();
 if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
@@ -74,7 +90,7 @@ const onDemandPrices = config.onDemandPricesFile
       ),
       staticOnDemandPrices(readPrices(new URL('../catalog/us-east-1/on-demand-prices.json', import.meta.url)))
     );
-const cloud = createAwsCloudProvider({
+const awsCloud = createAwsCloudProvider({
   ec2,
   ssm,
   iam,
@@ -85,8 +101,32 @@ const cloud = createAwsCloudProvider({
   onDemandPrices,
 });
 
-const connection = await NativeConnection.connect({ address: config.temporal.address });
-const clientConnection = await Connection.connect({ address: config.temporal.address });
+// NodePool usage, limits, cost and NodeClaims by type, read from the cluster when Prometheus scrapes. Prices come
+// from the provider's catalogue (cached), called undecorated so scrapes do not show up as cloud provider calls.
+const readClusterGauges = async () => {
+  const [pools, claims] = (await Promise.all([
+    custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural: 'nodepools' }),
+    custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' }),
+  ])) as [{ items: unknown[] }, { items: unknown[] }];
+  const types = new Map<string, InstanceType>();
+  for (const pool of pools.items as NodePoolLike[]) {
+    for (const type of await awsCloud.getInstanceTypes(pool).catch(() => [] as InstanceType[]))
+      types.set(type.name, type);
+  }
+  return clusterGauges(
+    pools.items as NodePoolView[],
+    claims.items as NodeClaimView[],
+    (type, zone, capacityType) =>
+      types.get(type)?.offerings.find((o) => o.zone === zone && o.capacityType === capacityType)?.price
+  );
+};
+let pendingPods: () => number = () => 0;
+const metrics = createPrometheusMetrics({ readCluster: readClusterGauges, pendingPods: () => pendingPods() });
+const cloud = withCloudProviderMetrics(awsCloud, metrics.cloudProvider);
+
+// One resolved connection (address, TLS or mTLS, API key, gRPC metadata) for the worker and the client alike.
+const connection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
+const clientConnection = await Connection.connect(config.temporal.connect.connectionOptions);
 const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const lifecycleNotifier = temporalLifecycleNotifier(client, config.temporal.taskQueue, config.lifecycle);
 const lifecycleKube = kubernetesLifecycle(kubeConfig);
@@ -102,12 +142,13 @@ const worker = await Worker.create({
   bundlerOptions,
   activities: {
     ...createPreflightActivities({ cluster: kubernetesClusterInfo(kubeConfig), cloud: ec2Zones(ec2) }),
-    ...createNodeClaimActivities({ kube: lifecycleKube, cloud, tagger: cloud }),
+    ...createNodeClaimActivities({ kube: lifecycleKube, cloud, tagger: cloud, metrics: metrics.activities }),
     ...createProvisioningActivities({
       snapshot,
       cloud,
       kube: provisioningKube,
       startNodeClaimWorkflow: (name) => lifecycleNotifier.ensureStarted(name),
+      metrics: metrics.activities,
     }),
     ...createDisruptionActivities({
       snapshot,
@@ -118,6 +159,7 @@ const worker = await Worker.create({
       startNodeClaimWorkflow: (name) => lifecycleNotifier.ensureStarted(name),
       disruptNodeClaim,
       options: { spotToSpot: config.disruption.spotToSpot ?? false },
+      metrics: metrics.activities,
     }),
     ...createGarbageCollectionActivities({ cloud, snapshot, lifecycle: lifecycleKube }),
     ...(config.interruptionQueue
@@ -126,6 +168,7 @@ const worker = await Worker.create({
           findNodeClaim: (instanceId) => disruptionKube.findNodeClaimByInstanceId(instanceId),
           disruptNodeClaim,
           recordEvent: (object, type, reason, message) => disruptionKube.recordEvent(object, type, reason, message),
+          metrics: metrics.activities,
         })
       : {}),
   },
@@ -138,7 +181,11 @@ const worker = await Worker.create({
 
 const background: { stop(): Promise<void> }[] = [];
 if (config.watch) {
-  const watcher = new NodeClaimWatcher(kubeConfig, lifecycleNotifier, logger.child({ component: 'nodeclaim-watcher' }));
+  const watcher = new NodeClaimWatcher(
+    kubeConfig,
+    lifecycleNotifier,
+    rootLogger.child({ component: 'nodeclaim-watcher' })
+  );
 
   const { reconcileNodeClassStatus } = createNodeClassStatusActivities({
     ec2,
@@ -153,7 +200,7 @@ if (config.watch) {
   const nodeClasses = new NodeClassController(
     kubeConfig,
     reconcileNodeClassStatus,
-    logger.child({ component: 'ec2nodeclass-controller' })
+    rootLogger.child({ component: 'ec2nodeclass-controller' })
   );
   await Promise.all([watcher.start(), nodeClasses.start()]);
   background.push(watcher, nodeClasses);
@@ -162,8 +209,12 @@ if (config.provision) {
   const pods = new PendingPodWatcher(
     kubeConfig,
     temporalProvisionerNotifier(client, config.temporal.taskQueue, config.clusterName, config.provisioning),
-    logger.child({ component: 'pod-watcher' })
+    rootLogger.child({ component: 'pod-watcher' }),
+    undefined,
+    undefined,
+    metrics.podStarted
   );
+  pendingPods = () => pods.pendingCount();
   await pods.start();
   background.push(pods);
 
@@ -204,10 +255,28 @@ if (config.disrupt) {
   });
 }
 
+const metricsServer = await startMetricsServer({
+  host: config.metrics.host,
+  port: config.metrics.port,
+  registry: metrics.registry,
+  ...(config.metrics.sdkPort ? { sdkMetricsUrl: `http://127.0.0.1:${config.metrics.sdkPort}/metrics` } : {}),
+  healthy: () => ['INITIALIZED', 'RUNNING'].includes(worker.getState()),
+});
+background.push({
+  stop: () =>
+    new Promise<void>((resolve) => {
+      metricsServer.server.close(() => resolve());
+      // A scraper's keep-alive connection would otherwise hold the shutdown open.
+      metricsServer.server.closeAllConnections();
+    }),
+});
+
 logger.info(
   {
     taskQueue: config.temporal.taskQueue,
+    metrics: `http://${config.metrics.host}:${metricsServer.port}/metrics`,
     namespace: config.temporal.namespace,
+    temporal: config.temporal.connect.summary,
     kubernetesVersion,
     watch: config.watch,
     disrupt: config.disrupt,

@@ -21,3 +21,6 @@ export const InstanceTypeKey = defineSearchAttributeKey('KarpenterInstanceType',
 export const ZoneKey = defineSearchAttributeKey('KarpenterZone', 'KEYWORD');
 export const CapacityTypeKey = defineSearchAttributeKey('KarpenterCapacityType', 'KEYWORD');
 export const PhaseKey = defineSearchAttributeKey('KarpenterPhase', 'KEYWORD');
+
+/** Every key with its type, for registering them on a namespace (`karpenter-temporal setup-temporal`). */
+export const SEARCH_ATTRIBUTE_KEYS = [NodePoolKey, NodeClaimKey, InstanceTypeKey, ZoneKey, CapacityTypeKey, PhaseKey];

@@ -18,6 +18,7 @@ import type { PlannedNodeClaim } from '../../core/scheduling/types.js';
 import type { LifecycleKubernetes } from '../nodeclaim/ports.js';
 import { DISRUPTED_TAINT } from '../nodeclaim/activities.js';
 import type { ProvisioningKubernetes } from '../provisioning/activities.js';
+import { noopMetrics, reasonLabel, type AutoscalerMetrics } from '../metrics.js';
 
 export interface DisruptOutcome {
   accepted: boolean;
@@ -39,6 +40,7 @@ export interface DisruptionDeps {
   ): Promise<DisruptOutcome>;
   options?: Partial<DecideOptions>;
   now?: () => Date;
+  metrics?: AutoscalerMetrics;
 }
 
 export interface DecideInput {
@@ -57,6 +59,7 @@ export interface DecideOutput {
 export function createDisruptionActivities(deps: DisruptionDeps) {
   const now = deps.now ?? (() => new Date());
   const options: DecideOptions = { ...DEFAULT_DECIDE_OPTIONS, ...deps.options };
+  const metrics = deps.metrics ?? noopMetrics;
   // Provider drift costs EC2 calls; Karpenter re-checks it every 5 minutes, and so do we.
   const providerDrift = new Map<string, { at: number; reason: string }>();
 
@@ -199,6 +202,7 @@ export function createDisruptionActivities(deps: DisruptionDeps) {
         );
         const created = await deps.provisioning.createNodeClaim(manifest);
         if (created === 'conflict') throw new Error(`a different NodeClaim named ${name} exists`);
+        if (created === 'created') metrics.nodeClaimCreated(replacement.nodePool, reasonLabel(command.reason));
         await deps.startNodeClaimWorkflow(name);
         names.push(name);
         Context.current().heartbeat(name);
@@ -250,6 +254,7 @@ export function createDisruptionActivities(deps: DisruptionDeps) {
           requestedBy: `disruption/${command.method}`,
         });
         outcomes[candidate.nodeClaim] = outcome;
+        if (outcome.accepted) metrics.nodeClaimDisrupted(candidate.nodePool, reasonLabel(command.reason));
         if (!outcome.accepted) await deps.lifecycle.removeNodeTaint(candidate.nodeName, DISRUPTED_TAINT);
         await deps.kube
           .recordEvent(
@@ -260,6 +265,13 @@ export function createDisruptionActivities(deps: DisruptionDeps) {
           )
           .catch(() => undefined);
         Context.current().heartbeat(candidate.nodeClaim);
+      }
+      if (Object.values(outcomes).some((o) => o.accepted)) {
+        metrics.disruptionDecision(
+          command.replacements.length > 0 ? 'replace' : 'delete',
+          reasonLabel(command.reason),
+          command.savingsPerHour
+        );
       }
       return outcomes;
     },

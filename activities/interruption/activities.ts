@@ -6,6 +6,7 @@ import {
   type InterruptionKind,
 } from '../../core/interruption/messages.js';
 import type { DisruptOutcome } from '../disruption/activities.js';
+import { noopMetrics, type AutoscalerMetrics } from '../metrics.js';
 
 export interface QueueMessage {
   id: string;
@@ -23,7 +24,7 @@ export interface InterruptionQueue {
 export interface InterruptionDeps {
   queue: InterruptionQueue;
   /** The NodeClaim (and its Node) whose instance has this id; undefined when none of ours. */
-  findNodeClaim(instanceId: string): Promise<{ nodeClaim: string; nodeName?: string } | undefined>;
+  findNodeClaim(instanceId: string): Promise<{ nodeClaim: string; nodeName?: string; nodePool?: string } | undefined>;
   disruptNodeClaim(
     name: string,
     request: { reason: string; requestedBy: string; force?: boolean }
@@ -36,6 +37,7 @@ export interface InterruptionDeps {
   ): Promise<void>;
   /** Marks the spot offering of an interrupted instance unavailable (Karpenter's ICE cache), when known. */
   markSpotUnavailable?(instanceId: string): Promise<void>;
+  metrics?: AutoscalerMetrics;
 }
 
 export interface HandledMessage {
@@ -59,12 +61,14 @@ const REASONS: Record<InterruptionKind, string> = {
 };
 
 export function createInterruptionActivities(deps: InterruptionDeps) {
+  const metrics = deps.metrics ?? noopMetrics;
   async function handle(message: QueueMessage): Promise<HandledMessage> {
     let parsed;
     try {
       parsed = parseInterruptionMessage(message.body);
     } catch (err) {
       if (!(err instanceof MalformedInterruptionMessage)) throw err;
+      metrics.interruptionReceived('malformed');
       // Karpenter deletes what it cannot parse: leaving it would redeliver it forever.
       Context.current().log.warn('dropped a malformed interruption message', {
         messageId: message.id,
@@ -72,6 +76,7 @@ export function createInterruptionActivities(deps: InterruptionDeps) {
       });
       return { id: message.id, kind: 'malformed', action: `dropped: ${err.message}` };
     }
+    metrics.interruptionReceived(parsed.kind);
     const actions: string[] = [];
     for (const instanceId of parsed.instanceIds) {
       const owner = await deps.findNodeClaim(instanceId);
@@ -94,6 +99,7 @@ export function createInterruptionActivities(deps: InterruptionDeps) {
         requestedBy: 'interruption',
         force: true,
       });
+      if (outcome.accepted) metrics.nodeClaimDisrupted(owner.nodePool ?? '', parsed.kind);
       actions.push(`${owner.nodeClaim}: ${outcome.accepted ? 'draining' : `not drained (${outcome.why})`}`);
     }
     return { id: message.id, kind: parsed.kind, action: actions.join('; ') || 'no instance named' };

@@ -6,6 +6,7 @@ import { DO_NOT_DISRUPT_ANNOTATION, doNotDisruptActive } from '../../core/lifecy
 import { planDrain, podKey } from '../../core/lifecycle/drain.js';
 import type { NodeObservation } from '../../core/lifecycle/node-observation.js';
 import { withHeartbeat } from '../heartbeat.js';
+import { noopMetrics, type AutoscalerMetrics } from '../metrics.js';
 import type { LifecycleKubernetes, NodeClaimSnapshot, NodeSync } from './ports.js';
 
 export const TERMINATION_FINALIZER = 'karpenter.sh/termination';
@@ -41,8 +42,10 @@ export function createNodeClaimActivities(deps: {
   kube: LifecycleKubernetes;
   cloud: CloudProvider;
   tagger?: RegisteredInstanceTagger;
+  metrics?: AutoscalerMetrics;
 }) {
   const { kube, cloud } = deps;
+  const metrics = deps.metrics ?? noopMetrics;
 
   /** One drain step: evict the current tier through the Eviction API, force-delete what the deadline requires. */
   async function drainOnce(nodeName: string, deadline: string | null): Promise<DrainProgress> {
@@ -217,7 +220,10 @@ export function createNodeClaimActivities(deps: {
         try {
           await cloud.delete(nodeClaim);
         } catch (err) {
-          if (typeOf(err) === CloudProviderErrorType.NodeClaimNotFound) return;
+          if (typeOf(err) === CloudProviderErrorType.NodeClaimNotFound) {
+            metrics.nodeClaimTerminated(nodeClaim.metadata.labels?.['karpenter.sh/nodepool'] ?? '');
+            return;
+          }
           throw err;
         }
         Context.current().heartbeat();

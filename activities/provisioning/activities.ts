@@ -6,6 +6,7 @@ import { podKey, schedulingView, type NominationRef } from '../../core/provision
 import { solve } from '../../core/scheduling/index.js';
 import type { LaunchChoice } from '../../core/scheduling/types.js';
 import type { ClusterSnapshotSource } from '../../adapters/kubernetes/cluster-snapshot.js';
+import { noopMetrics, type AutoscalerMetrics } from '../metrics.js';
 
 export interface PlannedClaim {
   name: string;
@@ -48,12 +49,19 @@ export interface ProvisioningKubernetes {
   recordEvent(event: PodEvent, name: string): Promise<void>;
 }
 
+function nodePoolOf(manifest: Record<string, unknown>): string {
+  const labels = (manifest.metadata as { labels?: Record<string, string> } | undefined)?.labels;
+  return labels?.['karpenter.sh/nodepool'] ?? '';
+}
+
 export function createProvisioningActivities(deps: {
   snapshot: ClusterSnapshotSource;
   cloud: CloudProvider;
   kube: ProvisioningKubernetes;
   startNodeClaimWorkflow: (nodeClaimName: string) => Promise<void>;
+  metrics?: AutoscalerMetrics;
 }) {
+  const metrics = deps.metrics ?? noopMetrics;
   return {
     /** Reads the cluster, solves the pending pods, and names the NodeClaims to create from the round. */
     async planProvisioning(input: {
@@ -92,6 +100,7 @@ export function createProvisioningActivities(deps: {
       const started = performance.now();
       const plan = solve(view.input);
       const solveMs = Math.round((performance.now() - started) * 10) / 10;
+      metrics.schedulingDuration(solveMs / 1000);
       Context.current().heartbeat('solved');
 
       const poolByName = new Map(
@@ -153,6 +162,8 @@ export function createProvisioningActivities(deps: {
       const results: Record<string, CreateResult> = {};
       for (const claim of claims) {
         results[claim.name] = await deps.kube.createNodeClaim(claim.manifest);
+        // Only a NodeClaim this call made: a retry that finds its own NodeClaim (`exists`) counts nothing twice.
+        if (results[claim.name] === 'created') metrics.nodeClaimCreated(nodePoolOf(claim.manifest), 'provisioned');
         if (results[claim.name] !== 'conflict') await deps.startNodeClaimWorkflow(claim.name);
         Context.current().heartbeat(claim.name);
       }

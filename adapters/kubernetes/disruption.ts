@@ -20,7 +20,9 @@ export interface DisruptionKubernetes {
   /** A Kubernetes Event on a cluster-scoped object; the name derives from the content, so a retry writes it once. */
   recordEvent(object: ObjectRef, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
   /** The NodeClaim whose `status.providerID` names this EC2 instance, with its Node. */
-  findNodeClaimByInstanceId(instanceId: string): Promise<{ nodeClaim: string; nodeName?: string } | undefined>;
+  findNodeClaimByInstanceId(
+    instanceId: string
+  ): Promise<{ nodeClaim: string; nodeName?: string; nodePool?: string } | undefined>;
 }
 
 export function kubernetesDisruption(kubeConfig: KubeConfig): DisruptionKubernetes {
@@ -33,10 +35,20 @@ export function kubernetesDisruption(kubeConfig: KubeConfig): DisruptionKubernet
         group: 'karpenter.sh',
         version: 'v1',
         plural: 'nodeclaims',
-      })) as { items: { metadata: { name: string }; status?: { providerID?: string; nodeName?: string } }[] };
+      })) as {
+        items: {
+          metadata: { name: string; labels?: Record<string, string> };
+          status?: { providerID?: string; nodeName?: string };
+        }[];
+      };
       const claim = claims.items.find((c) => c.status?.providerID?.endsWith(`/${instanceId}`));
+      const nodePool = claim?.metadata.labels?.['karpenter.sh/nodepool'];
       return claim
-        ? { nodeClaim: claim.metadata.name, ...(claim.status?.nodeName ? { nodeName: claim.status.nodeName } : {}) }
+        ? {
+            nodeClaim: claim.metadata.name,
+            ...(claim.status?.nodeName ? { nodeName: claim.status.nodeName } : {}),
+            ...(nodePool ? { nodePool } : {}),
+          }
         : undefined;
     },
     async listPodDisruptionBudgets() {

@@ -8,6 +8,13 @@ export interface ProvisionerNotifier {
   podsPending(keys: string[]): Promise<void>;
 }
 
+/** When a pod became Ready: its Ready condition's transition time (the kubelet's), else now. */
+function readySince(pod: V1Pod, now: Date): Date | undefined {
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
+  if (!ready) return undefined;
+  return ready.lastTransitionTime ? new Date(ready.lastTransitionTime) : now;
+}
+
 /**
  * Watches pods and sends every provisionable one (Unschedulable, unbound) to the provisioner: new ones within
  * `flushMs`, and all still-pending ones again every `resendMs` (Karpenter re-triggers every 10 s), so a pod whose
@@ -16,6 +23,8 @@ export interface ProvisionerNotifier {
 export class PendingPodWatcher {
   private readonly informer;
   private readonly queued = new Set<string>();
+  /** Pods whose startup was observed, so each counts once. */
+  private readonly started = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
 
@@ -24,15 +33,36 @@ export class PendingPodWatcher {
     private readonly notify: ProvisionerNotifier,
     private readonly log: Logger,
     flushMs = 250,
-    resendMs = 10_000
+    resendMs = 10_000,
+    /** Told, once per pod created after the watcher started, how long it took from creation to Ready. */
+    private readonly podStarted: (seconds: number) => void = () => undefined
   ) {
     const core = kubeConfig.makeApiClient(CoreV1Api);
     this.informer = makeInformer<V1Pod>(kubeConfig, '/api/v1/pods', () => core.listPodForAllNamespaces());
+    const startedAt = Date.now();
     const consider = (pod: V1Pod): void => {
       if (isProvisionable(pod)) this.queued.add(podKey(pod));
     };
+    // Karpenter's pods_startup_duration: creation to running, per pod. Pods older than the watcher are left out:
+    // their startup happened before this process could see it, and a restart must not count them again.
+    const observeStartup = (pod: V1Pod): void => {
+      const uid = pod.metadata?.uid;
+      const created = pod.metadata?.creationTimestamp;
+      if (!uid || !created || this.started.has(uid)) return;
+      // creationTimestamp has whole seconds: a pod created in the second the watcher started is not older.
+      if (new Date(created).getTime() < Math.floor(startedAt / 1000) * 1000) return;
+      const ready = readySince(pod, new Date());
+      if (!ready) return;
+      this.started.add(uid);
+      this.podStarted(Math.max(0, (ready.getTime() - new Date(created).getTime()) / 1000));
+    };
     this.informer.on('add', consider);
     this.informer.on('update', consider);
+    this.informer.on('add', observeStartup);
+    this.informer.on('update', observeStartup);
+    this.informer.on('delete', (pod) => {
+      if (pod.metadata?.uid) this.started.delete(pod.metadata.uid);
+    });
     restartOnError(this.informer, 'pods', log, () => this.stopped);
     this.timers.push(setInterval(() => void this.flush(), flushMs));
     this.timers.push(
@@ -45,6 +75,11 @@ export class PendingPodWatcher {
 
   async start(): Promise<void> {
     await this.informer.start();
+  }
+
+  /** Pods unschedulable and unbound right now, from the watch cache (no API call). */
+  pendingCount(): number {
+    return this.informer.list().filter(isProvisionable).length;
   }
 
   async stop(): Promise<void> {

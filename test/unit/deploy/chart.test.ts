@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { CHART_DIR, helmBinary, MANIFEST_FILE, REPO_ROOT, renderChart } from '../../../scripts/render-manifests.js';
+import { TEMPORAL_ENV_VARS } from '../../../workers/temporal-connection.js';
 import { permissionKey, WORKER_PERMISSIONS } from './kubernetes-permissions.js';
 
 // These tests run `helm template` (scripts/install-tools.sh helm puts it in the tools cache).
@@ -50,19 +51,8 @@ function configEnvNames(): string[] {
   const schema = source.slice(source.indexOf('const WorkerEnv = z.object({'), source.indexOf('});'));
   return [...schema.matchAll(/^\s{2}([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1]!);
 }
-/**
- * Variables the chart sets that workers/config.ts does not read yet: Temporal's standard connection variables
- * (@temporalio/envconfig, issue 9's connection profiles) and KT_INTERRUPTION_QUEUE (issue 8's interruption handling).
- */
-const NOT_YET_READ = [
-  'TEMPORAL_TLS',
-  'TEMPORAL_TLS_CLIENT_CERT_PATH',
-  'TEMPORAL_TLS_CLIENT_KEY_PATH',
-  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
-  'TEMPORAL_TLS_SERVER_NAME',
-  'TEMPORAL_API_KEY',
-  'KT_INTERRUPTION_QUEUE',
-];
+/** Temporal's standard connection variables, read through @temporalio/envconfig in workers/temporal-connection.ts. */
+const READ_BY_ENVCONFIG: readonly string[] = TEMPORAL_ENV_VARS;
 
 describe('the karpenter-temporal chart', () => {
   it('should render the ServiceAccount, ClusterRole, binding, Deployment and PodDisruptionBudget', () => {
@@ -140,6 +130,8 @@ describe('the karpenter-temporal chart', () => {
       KT_SPOT_TO_SPOT_CONSOLIDATION: 'false',
       KT_INTERRUPTION_QUEUE: 'test-queue',
       KT_BATCH_IDLE_SECONDS: '2',
+      KT_METRICS_PORT: '8080',
+      KT_SDK_METRICS_PORT: '9464',
       TEMPORAL_ADDRESS: 'temporal.example:7233',
       TEMPORAL_NAMESPACE: 'ops',
       KT_TASK_QUEUE: 'kt-test',
@@ -153,9 +145,28 @@ describe('the karpenter-temporal chart', () => {
         apiKey: { secretName: 'k' },
       },
     });
-    const known = new Set([...configEnvNames(), ...NOT_YET_READ]);
+    const known = new Set([...configEnvNames(), ...READ_BY_ENVCONFIG]);
     expect(configEnvNames()).toContain('CLUSTER_NAME');
     expect(Object.keys(env(everything)).filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('should expose /metrics on a named port Prometheus discovers through the pod annotations', () => {
+    const pod = (objects: K8sObject[]) =>
+      (find(objects, 'Deployment') as unknown as { spec: { template: { metadata: { annotations?: object } } } }).spec
+        .template.metadata;
+    const objects = render({ metrics: { port: 9090, sdkPort: '' }, podAnnotations: { team: 'platform' } });
+    expect((worker(objects) as unknown as { ports: unknown }).ports).toEqual([
+      { name: 'http-metrics', containerPort: 9090, protocol: 'TCP' },
+    ]);
+    expect(pod(objects).annotations).toEqual({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9090',
+      'prometheus.io/path': '/metrics',
+      team: 'platform',
+    });
+    expect(env(objects).KT_METRICS_PORT).toBe('9090');
+    expect(env(objects).KT_SDK_METRICS_PORT).toBeUndefined();
+    expect(pod(render({ metrics: { scrapeAnnotations: false } })).annotations).toBeUndefined();
   });
 
   it('should connect to Temporal with mTLS from a Secret and with an API key from a Secret', () => {
