@@ -184,7 +184,8 @@ if (config.watch) {
   const watcher = new NodeClaimWatcher(
     kubeConfig,
     lifecycleNotifier,
-    rootLogger.child({ component: 'nodeclaim-watcher' })
+    rootLogger.child({ component: 'nodeclaim-watcher' }),
+    (object, type, reason, message) => disruptionKube.recordEvent(object, type, reason, message)
   );
 
   const { reconcileNodeClassStatus } = createNodeClassStatusActivities({

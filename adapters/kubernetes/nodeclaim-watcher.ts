@@ -9,6 +9,8 @@ import {
   type V1Node,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { conditionEvents } from '../../core/lifecycle/condition-events.js';
+import type { Condition } from '../../core/lifecycle/conditions.js';
 import type { NodeObservation } from '../../core/lifecycle/node-observation.js';
 import { restartOnError } from './informer-restart.js';
 import { observeNode } from './lifecycle.js';
@@ -23,8 +25,16 @@ export interface LifecycleNotifier {
 }
 
 interface NodeClaimObject extends KubernetesObject {
-  status?: { providerID?: string };
+  status?: { providerID?: string; conditions?: Condition[] };
 }
+
+/** Writes an Event on a NodeClaim (idempotent by content: adapters/kubernetes/disruption.ts `recordEvent`). */
+export type NodeClaimEventSink = (
+  object: { kind: 'NodeClaim'; name: string; uid?: string },
+  type: 'Normal' | 'Warning',
+  reason: string,
+  message: string
+) => Promise<void>;
 
 /**
  * Informers on NodeClaims and Nodes that turn cluster events into workflow signals: a new NodeClaim gets its
@@ -36,12 +46,15 @@ export class NodeClaimWatcher {
   private readonly nodeClaims: Informer<NodeClaimObject> & ObjectCache<NodeClaimObject>;
   private readonly nodes: Informer<V1Node> & ObjectCache<V1Node>;
   private readonly lastSent = new Map<string, string>();
+  /** Condition transitions already written as Events, per NodeClaim (a few each; dropped with the NodeClaim). */
+  private readonly eventsWritten = new Map<string, Set<string>>();
   private stopped = false;
 
   constructor(
     kubeConfig: KubeConfig,
     private readonly notify: LifecycleNotifier,
-    private readonly log: Logger
+    private readonly log: Logger,
+    private readonly events?: NodeClaimEventSink
   ) {
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -55,6 +68,7 @@ export class NodeClaimWatcher {
 
     this.nodeClaims.on('add', (claim) => this.onNodeClaim(claim, true));
     this.nodeClaims.on('update', (claim) => this.onNodeClaim(claim, false));
+    this.nodeClaims.on('delete', (claim) => this.eventsWritten.delete(claim.metadata?.name ?? ''));
     this.nodes.on('add', (node) => this.onNode(node));
     this.nodes.on('update', (node) => this.onNode(node));
     restartOnError(this.nodeClaims, 'nodeclaims', log, () => this.stopped);
@@ -79,11 +93,25 @@ export class NodeClaimWatcher {
     if (!name) return;
     if (added) this.run(`start ${name}`, this.notify.ensureStarted(name));
     if (claim.metadata?.deletionTimestamp) this.run(`deleting ${name}`, this.notify.nodeClaimDeleting(name));
+    this.writeEvents(claim, name);
     // The Node may have registered before the NodeClaim recorded its providerID.
     const providerID = claim.status?.providerID;
     if (providerID) {
       const node = this.nodes.list().find((n) => n.spec?.providerID === providerID);
       if (node) this.report(name, node);
+    }
+  }
+
+  /** Each condition transition of the NodeClaim becomes one Kubernetes Event (the workflow's life, in kubectl). */
+  private writeEvents(claim: NodeClaimObject, name: string): void {
+    if (!this.events) return;
+    const written = this.eventsWritten.get(name) ?? new Set<string>();
+    this.eventsWritten.set(name, written);
+    for (const event of conditionEvents(claim.status?.conditions ?? [])) {
+      if (written.has(event.key)) continue;
+      written.add(event.key);
+      const object = { kind: 'NodeClaim' as const, name, ...(claim.metadata?.uid ? { uid: claim.metadata.uid } : {}) };
+      this.run(`event ${event.reason} on ${name}`, this.events(object, event.type, event.reason, event.message));
     }
   }
 

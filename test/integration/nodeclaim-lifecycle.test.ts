@@ -141,6 +141,17 @@ describe('the NodeClaim lifecycle workflow, on real Temporal, Kubernetes, kwok a
       return ids.length === 1 ? ids : undefined;
     });
     expect(found).toEqual([nodeClaimWorkflowId(name)]);
+
+    // `kubectl describe nodeclaim` tells the same life as Events, one per step.
+    const reasons = await eventually('Launched, Registered and Initialized Events on the NodeClaim', async () => {
+      const events = await k8s.core.listNamespacedEvent({
+        namespace: 'default',
+        fieldSelector: `involvedObject.kind=NodeClaim,involvedObject.name=${name}`,
+      });
+      const seen = events.items.map((e) => e.reason);
+      return ['Launched', 'Registered', 'Initialized'].every((r) => seen.includes(r)) ? seen : undefined;
+    });
+    expect(reasons.filter((r) => r === 'Launched')).toHaveLength(1);
   });
 
   it('drains on a disrupt update: a PDB holds the drain, tiers are respected, then the instance, Node and NodeClaim go', async () => {
