@@ -111,6 +111,20 @@ export function createDisruptionActivities(deps: DisruptionDeps) {
     return { snapshot, at, built, priceOf, simulate, poolByName };
   }
 
+  /** The same Event on the candidate's NodeClaim and its Node, where `kubectl describe` of either shows it. */
+  const tell = async (
+    candidate: { nodeClaim: string; nodeName: string },
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string
+  ): Promise<void> => {
+    for (const object of [
+      { kind: 'NodeClaim' as const, name: candidate.nodeClaim },
+      { kind: 'Node' as const, name: candidate.nodeName },
+    ])
+      await deps.kube.recordEvent(object, type, reason, message).catch(() => undefined);
+  };
+
   return {
     /** One pass: read the cluster, try the methods in order, return the decision (with a command or not). */
     async decideDisruption(input: DecideInput): Promise<DecideOutput> {
@@ -164,14 +178,7 @@ export function createDisruptionActivities(deps: DisruptionDeps) {
       const { commandKey, command } = input;
       for (const candidate of command.candidates) {
         await deps.lifecycle.addNodeTaint(candidate.nodeName, { ...DISRUPTED_TAINT });
-        await deps.kube
-          .recordEvent(
-            { kind: 'NodeClaim', name: candidate.nodeClaim },
-            'Normal',
-            'DisruptionLaunching',
-            command.summary
-          )
-          .catch(() => undefined);
+        await tell(candidate, 'Normal', 'DisruptionLaunching', command.summary);
       }
       const snapshot = await deps.snapshot.read();
       const pools = new Map(snapshot.nodePools.map((p) => [(p as { metadata: { name: string } }).metadata.name, p]));
@@ -234,14 +241,7 @@ export function createDisruptionActivities(deps: DisruptionDeps) {
     async rollBack(command: DisruptionCommand, why: string): Promise<void> {
       for (const candidate of command.candidates) {
         await deps.lifecycle.removeNodeTaint(candidate.nodeName, DISRUPTED_TAINT);
-        await deps.kube
-          .recordEvent(
-            { kind: 'NodeClaim', name: candidate.nodeClaim },
-            'Warning',
-            'DisruptionBlocked',
-            `${command.reason}: rolled back, ${why}`
-          )
-          .catch(() => undefined);
+        await tell(candidate, 'Warning', 'DisruptionBlocked', `${command.reason}: rolled back, ${why}`);
       }
     },
 
@@ -256,14 +256,12 @@ export function createDisruptionActivities(deps: DisruptionDeps) {
         outcomes[candidate.nodeClaim] = outcome;
         if (outcome.accepted) metrics.nodeClaimDisrupted(candidate.nodePool, reasonLabel(command.reason));
         if (!outcome.accepted) await deps.lifecycle.removeNodeTaint(candidate.nodeName, DISRUPTED_TAINT);
-        await deps.kube
-          .recordEvent(
-            { kind: 'NodeClaim', name: candidate.nodeClaim },
-            outcome.accepted ? 'Normal' : 'Warning',
-            outcome.accepted ? 'DisruptionTerminating' : 'DisruptionBlocked',
-            outcome.accepted ? command.summary : `${command.reason}: ${outcome.why}`
-          )
-          .catch(() => undefined);
+        await tell(
+          candidate,
+          outcome.accepted ? 'Normal' : 'Warning',
+          outcome.accepted ? 'DisruptionTerminating' : 'DisruptionBlocked',
+          outcome.accepted ? command.summary : `${command.reason}: ${outcome.why}`
+        );
         Context.current().heartbeat(candidate.nodeClaim);
       }
       if (Object.values(outcomes).some((o) => o.accepted)) {

@@ -639,6 +639,17 @@ describe('disruption: emptiness, consolidation, drift, expiration, interruption,
     expect(node?.spec?.taints ?? []).not.toContainEqual(expect.objectContaining({ key: 'karpenter.sh/disrupted' }));
     const [solo] = await running('solo', 1);
     expect(solo!.spec?.nodeName).toBe(claim!.status!.nodeName);
+    // Both the Node and its NodeClaim tell the story in their Events.
+    for (const kind of ['Node', 'NodeClaim']) {
+      const name = kind === 'Node' ? claim!.status!.nodeName! : claim!.metadata.name;
+      const events = await k8s.core.listNamespacedEvent({
+        namespace: 'default',
+        fieldSelector: `involvedObject.kind=${kind},involvedObject.name=${name}`,
+      });
+      expect(events.items.map((e) => e.reason)).toEqual(
+        expect.arrayContaining(['DisruptionLaunching', 'DisruptionBlocked'])
+      );
+    }
   });
 
   it('leaves a stable cluster alone: ten passes, no disruption', async () => {
