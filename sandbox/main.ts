@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
+import { Client, Connection } from '@temporalio/client';
 import { convertProvisioner } from '../cli/convert.js';
 import { iamClient, kubeConfigFor } from '../testbed/clients.js';
 import { requirePart } from '../testbed/endpoints.js';
@@ -15,6 +16,7 @@ import { startTestbed } from '../testbed/index.js';
 import { freePorts } from '../testbed/ports.js';
 import { startWorkerProcess } from '../testbed/worker-process.js';
 import { watchDemo, type DemoSummary } from './progress.js';
+import { watchScaleDown, type ScaleDownSummary } from './scale-down.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const once = process.argv.includes('--once');
@@ -108,11 +110,39 @@ try {
     say: (line) => say(`${stamp()} ${line}`),
   });
 
-  const ui = temporal.ui!;
-  const query = encodeURIComponent('WorkflowType = "nodeClaimWorkflow"');
   say('');
   say(summary.report);
   say('');
+
+  // Part two: the workload shrinks and the disruption loop removes what is no longer needed.
+  let scaledDown: ScaleDownSummary = { ok: false, report: 'skipped: the demo did not complete' };
+  if (summary.ok) {
+    const connection = await Connection.connect({ address: temporal.address });
+    try {
+      scaledDown = await watchScaleDown({
+        core: kc.makeApiClient(CoreV1Api),
+        apps: kc.makeApiClient(AppsV1Api),
+        custom: kc.makeApiClient(CustomObjectsApi),
+        temporal: new Client({ connection, namespace: temporal.namespace }),
+        clusterName: endpoints.clusterName,
+        nodePool: 'default',
+        app: 'nginx',
+        namespace: 'default',
+        replicas: 3,
+        consolidateAfter: '10s',
+        timeoutMs,
+        say: (line) => say(`${stamp()} ${line}`),
+      });
+    } finally {
+      await connection.close();
+    }
+    say('');
+    say(scaledDown.report);
+    say('');
+  }
+
+  const ui = temporal.ui!;
+  const query = encodeURIComponent('WorkflowType = "nodeClaimWorkflow"');
   say('Explore:');
   say(`  Temporal UI, NodeClaim workflows   ${ui}/namespaces/${temporal.namespace}/workflows?query=${query}`);
   say(
@@ -128,7 +158,7 @@ try {
   say(`  CLI                                TEMPORAL_ADDRESS=${temporal.address} npm run cli -- status`);
   say(`  Prometheus metrics                 curl -s ${worker.metricsUrl} | grep ^karpenter_`);
   say(`  logs                               ${endpoints.dir}`);
-  if (once) await shutdown(summary.ok ? 0 : 1);
+  if (once) await shutdown(summary.ok && scaledDown.ok ? 0 : 1);
   say('');
   say(
     summary.ok
