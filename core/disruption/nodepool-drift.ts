@@ -1,4 +1,5 @@
 import type { RequirementSpec } from '../cloudprovider/types.js';
+import { Requirement } from '../requirements/index.js';
 
 interface Taint {
   key: string;
@@ -43,26 +44,7 @@ const taintSet = (taints: Taint[] | undefined): string =>
 function satisfies(labels: Record<string, string>, r: RequirementSpec): boolean {
   const value = labels[r.key];
   // A key the NodeClaim has no label for was never pinned at launch (Karpenter treats it as compatible).
-  if (value === undefined) return true;
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In':
-      return values.includes(value);
-    case 'NotIn':
-      return !values.includes(value);
-    case 'Exists':
-      return true;
-    case 'DoesNotExist':
-      return false;
-    case 'Gt':
-      return Number(value) > Number(values[0]);
-    case 'Lt':
-      return Number(value) < Number(values[0]);
-    case 'Gte':
-      return Number(value) >= Number(values[0]);
-    case 'Lte':
-      return Number(value) <= Number(values[0]);
-  }
+  return value === undefined || Requirement.fromNodeSelectorRequirement(r).matches(value);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { RequirementSpec } from '../cloudprovider/types.js';
+import { Requirement } from '../requirements/index.js';
 import type { DisruptionNode, PriceOf, Replacement, SimulationResult } from './types.js';
 
 const INSTANCE_TYPE = 'node.kubernetes.io/instance-type';
@@ -11,15 +12,11 @@ export interface CheaperOptions {
   spotToSpot: boolean;
 }
 
-function allows(requirements: RequirementSpec[], key: string, value: string): boolean {
+/** Whether every requirement on `key` lets a node carry `value` (the requirements algebra of core/requirements). */
+export function allows(requirements: RequirementSpec[], key: string, value: string): boolean {
   return requirements
     .filter((r) => r.key === key)
-    .every((r) => {
-      if (r.operator === 'In') return (r.values ?? []).includes(value);
-      if (r.operator === 'NotIn') return !(r.values ?? []).includes(value);
-      if (r.operator === 'DoesNotExist') return false;
-      return true;
-    });
+    .every((r) => Requirement.fromNodeSelectorRequirement(r).matches(value));
 }
 
 function withValues(requirements: RequirementSpec[], key: string, values: string[]): RequirementSpec[] {

@@ -1,24 +1,17 @@
 import type { InstanceType, RequirementSpec } from '../cloudprovider/types.js';
 import { podKey, schedulingView, type ProvisioningSnapshot } from '../provisioning/snapshot.js';
 import { solve } from '../scheduling/index.js';
+import { allows } from './replacement.js';
 import type { DisruptionNode, PriceOf, Simulate } from './types.js';
 
 /** Launch capacity type as the provider picks it (spot when allowed and offered), and its dearest offering. */
 export function worstCasePrice(type: InstanceType | undefined, requirements: RequirementSpec[]): number | undefined {
   if (!type) return undefined;
-  const allowed = (key: string, value: string): boolean =>
-    requirements
-      .filter((r) => r.key === key)
-      .every((r) =>
-        r.operator === 'In'
-          ? (r.values ?? []).includes(value)
-          : r.operator === 'NotIn'
-            ? !(r.values ?? []).includes(value)
-            : r.operator !== 'DoesNotExist'
-      );
-  const offerings = type.offerings.filter((o) => o.available && allowed('topology.kubernetes.io/zone', o.zone));
+  const offerings = type.offerings.filter(
+    (o) => o.available && allows(requirements, 'topology.kubernetes.io/zone', o.zone)
+  );
   for (const capacityType of ['spot', 'on-demand'] as const) {
-    if (!allowed('karpenter.sh/capacity-type', capacityType)) continue;
+    if (!allows(requirements, 'karpenter.sh/capacity-type', capacityType)) continue;
     const prices = offerings.filter((o) => o.capacityType === capacityType).map((o) => o.price);
     if (prices.length > 0) return Math.max(...prices);
   }
