@@ -1,4 +1,5 @@
 import { allowedDisruptions } from './budgets.js';
+import { fnv1a } from './digest.js';
 import {
   BudgetLedger,
   blockingPods,
@@ -349,10 +350,7 @@ function consolidationFingerprint(view: DisruptionView, candidates: string[], no
     ...view.nodes.map((n) => `${n.nodeClaim}:${n.lastPodEventAt}:${n.deleting}:${n.initialized}:${n.price}`),
     JSON.stringify(view.pools),
   ];
-  let h = 0x811c9dc5;
-  for (const part of parts)
-    for (let i = 0; i < part.length; i++) h = Math.imul(h ^ part.charCodeAt(i), 0x01000193) >>> 0;
-  return `${view.nodes.length}:${candidates.length}:${h.toString(16)}`;
+  return `${view.nodes.length}:${candidates.length}:${fnv1a(parts.join(''))}`;
 }
 
 /**

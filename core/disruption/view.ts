@@ -3,6 +3,7 @@ import { DO_NOT_DISRUPT_ANNOTATION, doNotDisruptActive, parseGoDuration } from '
 import type { ProvisioningSnapshot } from '../provisioning/snapshot.js';
 import { compileSelector } from '../scheduling/selector.js';
 import { DEFAULT_BUDGETS, type Budget } from './budgets.js';
+import { fnv1a } from './digest.js';
 import type { DisruptionNode, DisruptionPod, DisruptionPool, DisruptionView } from './types.js';
 
 /** What the loop remembers per node between passes, to know when a pod last came or went. */
@@ -78,9 +79,7 @@ function pool(p: PoolView): DisruptionPool {
 /** A short, order-free digest of a node's pods: it changes exactly when a pod comes or goes. */
 function podsDigest(pods: V1Pod[]): string {
   const keys = pods.map((p) => p.metadata?.uid ?? `${p.metadata?.namespace}/${p.metadata?.name}`).sort();
-  let h = 0x811c9dc5;
-  for (const ch of keys.join('|')) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-  return `${keys.length}:${h.toString(16)}`;
+  return `${keys.length}:${fnv1a(keys.join('|'))}`;
 }
 
 /**
