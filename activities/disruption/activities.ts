@@ -180,8 +180,9 @@ export function createDisruptionActivities(deps: DisruptionDeps) {
         await deps.lifecycle.addNodeTaint(candidate.nodeName, { ...DISRUPTED_TAINT });
         await tell(candidate, 'Normal', 'DisruptionLaunching', command.summary);
       }
-      const snapshot = await deps.snapshot.read();
-      const pools = new Map(snapshot.nodePools.map((p) => [(p as { metadata: { name: string } }).metadata.name, p]));
+      // Only the NodePools: a replacement is made from its pool's template (and emptiness needs none).
+      const nodePools = command.replacements.length > 0 ? await deps.kube.listNodePools() : [];
+      const pools = new Map(nodePools.map((p) => [(p as { metadata: { name: string } }).metadata.name, p]));
       const names: string[] = [];
       for (const [index, replacement] of command.replacements.entries()) {
         const pool = pools.get(replacement.nodePool);

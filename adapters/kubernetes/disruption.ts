@@ -17,6 +17,8 @@ export interface ObjectRef {
 /** The reads and writes disruption makes beyond the lifecycle's and provisioning's. */
 export interface DisruptionKubernetes {
   listPodDisruptionBudgets(): Promise<V1PodDisruptionBudget[]>;
+  /** The NodePools, for the templates replacements are made from. */
+  listNodePools(): Promise<Record<string, unknown>[]>;
   /** A Kubernetes Event on a cluster-scoped object; the name derives from the content, so a retry writes it once. */
   recordEvent(object: ObjectRef, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
   /** The NodeClaim whose `status.providerID` names this EC2 instance, with its Node. */
@@ -50,6 +52,14 @@ export function kubernetesDisruption(kubeConfig: KubeConfig): DisruptionKubernet
             ...(nodePool ? { nodePool } : {}),
           }
         : undefined;
+    },
+    async listNodePools() {
+      const pools = (await custom.listClusterCustomObject({
+        group: 'karpenter.sh',
+        version: 'v1',
+        plural: 'nodepools',
+      })) as { items: Record<string, unknown>[] };
+      return pools.items;
     },
     async listPodDisruptionBudgets() {
       return (await policy.listPodDisruptionBudgetForAllNamespaces()).items;

@@ -39,7 +39,7 @@ export const WORKER_PERMISSIONS: Permission[] = [
     group: 'karpenter.sh',
     resource: 'nodepools',
     verb: 'list',
-    by: 'cluster-snapshot.ts; workers/main.ts warmCatalogue',
+    by: 'cluster-snapshot.ts; disruption.ts listNodePools; workers/main.ts warmCatalogue',
   },
   { group: 'karpenter.k8s.aws', resource: 'ec2nodeclasses', verb: 'get', by: 'adapters/aws/nodeclass-store.ts get' },
   {
