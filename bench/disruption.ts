@@ -14,6 +14,7 @@ import { memoryUsage, version } from 'node:process';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { instanceTypesFromCatalog, readCatalogDirectory } from '../cli/simulate-catalog.js';
 import { BUNDLED_CATALOG } from '../cli/simulate.js';
+import { catalogueOfferingPrice } from '../core/cloudprovider/instancetype.js';
 import type { InstanceType } from '../core/cloudprovider/types.js';
 import { DEFAULT_DECIDE_OPTIONS, decide } from '../core/disruption/methods.js';
 import { cataloguePrices, schedulingSimulation } from '../core/disruption/simulation.js';
@@ -138,8 +139,7 @@ function measure(nodes: number, catalogue: InstanceType[], packed: boolean): Row
     disruptionView({
       snapshot,
       pdbs: [],
-      offeringPrice: (type, zone, capacityType) =>
-        types.get(type)?.offerings.find((o) => o.zone === zone && o.capacityType === capacityType)?.price,
+      offeringPrice: catalogueOfferingPrice(types),
       drift: {},
       podEvents: {},
       now: NOW,

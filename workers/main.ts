@@ -47,6 +47,7 @@ import { startMetricsServer } from './metrics-server.js';
 import { createPrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import { withCloudProviderMetrics } from '../adapters/metrics/cloudprovider.js';
 import { clusterGauges, type NodeClaimView, type NodePoolView } from '../core/metrics/cluster.js';
+import { catalogueOfferingPrice } from '../core/cloudprovider/instancetype.js';
 import type { InstanceType } from '../core/cloudprovider/types.js';
 
 const config = loadWorkerConfig(process.env);
@@ -113,12 +114,7 @@ const readClusterGauges = async () => {
     for (const type of await awsCloud.getInstanceTypes(pool).catch(() => [] as InstanceType[]))
       types.set(type.name, type);
   }
-  return clusterGauges(
-    pools.items as NodePoolView[],
-    claims.items as NodeClaimView[],
-    (type, zone, capacityType) =>
-      types.get(type)?.offerings.find((o) => o.zone === zone && o.capacityType === capacityType)?.price
-  );
+  return clusterGauges(pools.items as NodePoolView[], claims.items as NodeClaimView[], catalogueOfferingPrice(types));
 };
 let pendingPods: () => number = () => 0;
 const metrics = createPrometheusMetrics({ readCluster: readClusterGauges, pendingPods: () => pendingPods() });

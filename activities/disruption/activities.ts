@@ -3,6 +3,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import type { ClusterSnapshotSource } from '../../adapters/kubernetes/cluster-snapshot.js';
 import type { DisruptionKubernetes } from '../../adapters/kubernetes/disruption.js';
 import type { CloudProvider, NodeClaimLike, NodePoolLike } from '../../core/cloudprovider/cloudprovider.js';
+import { catalogueOfferingPrice } from '../../core/cloudprovider/instancetype.js';
 import type { InstanceType } from '../../core/cloudprovider/types.js';
 import { decide, revalidate, DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../../core/disruption/methods.js';
 import {
@@ -98,8 +99,7 @@ export function createDisruptionActivities(deps: DisruptionDeps) {
       const reason = providerDrift.get(name)!.reason;
       if (reason) drift[name] = reason;
     }
-    const offeringPrice = (type: string, zone: string, capacityType: string): number | undefined =>
-      types.get(type)?.offerings.find((o) => o.zone === zone && o.capacityType === capacityType)?.price;
+    const offeringPrice = catalogueOfferingPrice(types);
     const built = disruptionView({ snapshot, pdbs, offeringPrice, drift, podEvents, now: at });
     const priceOf = cataloguePrices(types);
     const simulateOn = schedulingSimulation(snapshot, [...types.values()]);

@@ -23,6 +23,14 @@ export function allocatable(instanceType: InstanceType): ResourceList {
   return result;
 }
 
+/** The price of one offering (type, zone, capacity type) in a catalogue; undefined when the catalogue lacks it. */
+export function catalogueOfferingPrice(
+  types: ReadonlyMap<string, InstanceType>
+): (instanceType: string, zone: string, capacityType: string) => number | undefined {
+  return (instanceType, zone, capacityType) =>
+    types.get(instanceType)?.offerings.find((o) => o.zone === zone && o.capacityType === capacityType)?.price;
+}
+
 export function availableOfferings(instanceType: InstanceType): Offering[] {
   return instanceType.offerings.filter((offering) => offering.available);
 }
