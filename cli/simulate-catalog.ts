@@ -15,6 +15,7 @@ import {
   type EvictionSignal,
 } from '../core/cloudprovider/overhead.js';
 import type { InstanceType, Offering, RequirementSpec } from '../core/cloudprovider/types.js';
+import { isExoticInstanceType } from '../adapters/aws/instancetype.js';
 import { canonicalResource } from '../core/scheduling/quantity.js';
 
 const GiB = 2 ** 30;
@@ -267,6 +268,7 @@ export function instanceTypesFromCatalog(
         evictionThreshold: evictionThreshold(memory, settings.rootVolumeBytes, settings.evictionHard),
       },
       offerings: typeOfferings,
+      exotic: isExoticInstanceType(type.InstanceType, capacity),
     });
   }
   return result;

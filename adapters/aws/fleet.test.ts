@@ -1,14 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { InstanceType, Offering } from '../../core/cloudprovider/index.js';
-import {
-  candidates,
-  canonicalRequests,
-  filterUnwantedSpot,
-  fitsRequests,
-  MAX_OVERRIDES,
-  planLaunch,
-  selectCapacityType,
-} from './fleet.js';
+import { candidates, canonicalRequests, fitsRequests, MAX_LAUNCH_TYPES, planLaunch } from './fleet.js';
 
 const offering = (zone: string, capacityType: Offering['capacityType'], price: number, available = true): Offering => ({
   zone,
@@ -74,12 +66,14 @@ describe('launch planning', () => {
     expect(planLaunch([pool], [type('m5.large', [offering('c', 'on-demand', 0.1)])], zones)).toBeUndefined();
   });
 
-  it('should order overrides cheapest first and cap them at 60', () => {
-    const types = Array.from({ length: 50 }, (_, i) =>
-      type(`t${i}.large`, [offering('a', 'on-demand', 1 + (i % 7)), offering('b', 'on-demand', 2 + (i % 5))])
+  it('should order overrides cheapest first and keep the 60 cheapest types with all their zones', () => {
+    const types = Array.from({ length: 70 }, (_, i) =>
+      type(`t${i}.large`, [offering('a', 'on-demand', 1 + i), offering('b', 'on-demand', 1.5 + i)])
     );
     const plan = planLaunch([pool], types, zones)!;
-    expect(plan.choices).toHaveLength(MAX_OVERRIDES);
+    expect(new Set(plan.choices.map((c) => c.instanceType.name)).size).toBe(MAX_LAUNCH_TYPES);
+    expect(plan.choices).toHaveLength(2 * MAX_LAUNCH_TYPES);
+    expect(plan.choices.some((c) => c.instanceType.name === 't60.large')).toBe(false);
     const prices = plan.choices.map((c) => c.offering.price);
     expect(prices).toEqual([...prices].sort((x, y) => x - y));
   });
@@ -88,10 +82,34 @@ describe('launch planning', () => {
     const cheap = type('c5.large', [offering('a', 'on-demand', 0.08)]);
     const pricey = type('x1.large', [offering('a', 'spot', 0.5)]);
     const fine = type('m5.large', [offering('a', 'spot', 0.03)]);
-    const all = candidates([pool], [cheap, pricey, fine], zones);
-    const spot = all.filter((c) => c.offering.capacityType === 'spot');
-    expect(filterUnwantedSpot(spot, all).map((c) => c.instanceType.name)).toEqual(['m5.large']);
-    expect(selectCapacityType(all)).toBe('spot');
+    const plan = planLaunch([pool], [cheap, pricey, fine], zones);
+    expect(plan).toMatchObject({ capacityType: 'spot' });
+    expect(plan?.choices.map((c) => c.instanceType.name)).toEqual(['m5.large']);
+  });
+
+  it('should launch on-demand when every spot offering is dearer than the cheapest on-demand one', () => {
+    const plan = planLaunch(
+      [pool],
+      [type('c5.large', [offering('a', 'on-demand', 0.08)]), type('x1.large', [offering('a', 'spot', 0.5)])],
+      zones
+    );
+    expect(plan).toMatchObject({ capacityType: 'on-demand', choices: [{ instanceType: { name: 'c5.large' } }] });
+  });
+
+  it('should keep dearer spot with minValues, where Karpenter skips the spot filter', () => {
+    const plan = planLaunch(
+      [pool, { key: 'node.kubernetes.io/instance-type', operator: 'Exists', minValues: 1 }],
+      [type('c5.large', [offering('a', 'on-demand', 0.08)]), type('x1.large', [offering('a', 'spot', 0.5)])],
+      zones
+    );
+    expect(plan).toMatchObject({ capacityType: 'spot', choices: [{ instanceType: { name: 'x1.large' } }] });
+  });
+
+  it('should launch a metal type only when nothing else fits', () => {
+    const metal = { ...type('m5.metal', [offering('a', 'on-demand', 0.01)]), exotic: true };
+    const plain = type('m5.large', [offering('a', 'on-demand', 0.1)]);
+    expect(planLaunch([pool], [metal, plain], zones)?.choices.map((c) => c.instanceType.name)).toEqual(['m5.large']);
+    expect(planLaunch([pool], [metal], zones)?.choices.map((c) => c.instanceType.name)).toEqual(['m5.metal']);
   });
 });
 

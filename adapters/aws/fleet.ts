@@ -1,17 +1,17 @@
 /**
- * What one CreateFleet asks for (Karpenter `pkg/providers/instance` `getCapacityType`, `filterUnwantedSpot`,
+ * What one CreateFleet asks for (Karpenter `pkg/providers/instance` `filterInstanceTypes`, `getCapacityType`,
  * `getOverrides`): the capacity type by Karpenter's precedence, then overrides — one per (instance type, zone), the
- * zone's chosen subnet, cheapest first, at most 60 — grouped by launch template (AMI and max pods). Pure.
+ * zone's chosen subnet, cheapest first, on at most 60 types — grouped by launch template (AMI and max pods). Pure.
  */
 import type { CapacityType, InstanceType, Offering, ResourceList } from '../../core/cloudprovider/index.js';
-import { allocatable } from '../../core/cloudprovider/index.js';
+import { allocatable, chooseLaunch, MAX_LAUNCH_INSTANCE_TYPES } from '../../core/cloudprovider/index.js';
 import { Quantity } from '../../core/resources/index.js';
 import { ALLOW_UNDEFINED_WELL_KNOWN_LABELS, Requirements } from '../../core/requirements/index.js';
 import type { RequirementSpec } from '../../core/cloudprovider/index.js';
 import { LABEL } from './instancetype.js';
 
-/** CreateFleet overrides per request; Karpenter truncates its launch set to 60 instance types. */
-export const MAX_OVERRIDES = 60;
+/** Instance types per CreateFleet: Karpenter truncates its launch set to 60 (each with its zones as overrides). */
+export const MAX_LAUNCH_TYPES = MAX_LAUNCH_INSTANCE_TYPES;
 
 export interface Candidate {
   instanceType: InstanceType;
@@ -65,45 +65,18 @@ export function candidates(
   return out;
 }
 
-/**
- * Karpenter's precedence: reserved when allowed and offered, else spot when allowed and offered, else on-demand.
- * Undefined when nothing is launchable at all.
- */
-export function selectCapacityType(available: readonly Candidate[]): CapacityType | undefined {
-  for (const capacityType of ['reserved', 'spot', 'on-demand'] as const) {
-    if (available.some((c) => c.offering.capacityType === capacityType)) return capacityType;
-  }
-  return undefined;
-}
-
-/**
- * For spot, drop offerings dearer than the cheapest on-demand offering the NodeClaim could have had (Karpenter
- * `filterUnwantedSpot`): paying more for interruptible capacity is never the intent.
- */
-export function filterUnwantedSpot(spot: readonly Candidate[], all: readonly Candidate[]): Candidate[] {
-  const onDemand = all.filter((c) => c.offering.capacityType === 'on-demand').map((c) => c.offering.price);
-  if (onDemand.length === 0) return [...spot];
-  const cheapest = Math.min(...onDemand);
-  return spot.filter((c) => c.offering.price <= cheapest);
-}
-
-/** Cheapest first; ties by instance type then zone so the same input always gives the same request. */
-export function orderByPrice(list: readonly Candidate[]): Candidate[] {
-  return [...list].sort(
-    (a, b) =>
-      a.offering.price - b.offering.price ||
-      (a.instanceType.name < b.instanceType.name ? -1 : a.instanceType.name > b.instanceType.name ? 1 : 0) ||
-      (a.offering.zone < b.offering.zone ? -1 : a.offering.zone > b.offering.zone ? 1 : 0)
-  );
-}
-
 export interface LaunchPlan {
   capacityType: CapacityType;
-  /** Cheapest first, at most MAX_OVERRIDES. */
+  /** Offerings of the chosen capacity type on at most 60 types, cheapest first. */
   choices: Candidate[];
 }
 
-/** The capacity type and the offerings one CreateFleet will offer EC2, or undefined when none is launchable. */
+/**
+ * The capacity type and the offerings one CreateFleet will offer EC2, or undefined when none is launchable: the
+ * candidates of every compatible type that fits the requests, through Karpenter's launch rules (exotic and spot
+ * filters, 60 types, reserved > spot > on-demand; `core/cloudprovider/launch-choice.ts`), the same rules the
+ * scheduler's plan predicts the launch with.
+ */
 export function planLaunch(
   requirements: readonly RequirementSpec[],
   instanceTypes: readonly InstanceType[],
@@ -111,12 +84,26 @@ export function planLaunch(
   requests: ResourceList = {}
 ): LaunchPlan | undefined {
   const fitting = compatibleInstanceTypes(requirements, instanceTypes).filter((it) => fitsRequests(requests, it));
-  const all = candidates(requirements, fitting, zonesWithSubnet);
-  const capacityType = selectCapacityType(all);
-  if (capacityType === undefined) return undefined;
-  let chosen = all.filter((c) => c.offering.capacityType === capacityType);
-  if (capacityType === 'spot') chosen = filterUnwantedSpot(chosen, all);
-  return { capacityType, choices: orderByPrice(chosen).slice(0, MAX_OVERRIDES) };
+  const capacityType = Requirements.fromNodeSelectorRequirements(requirements).get(LABEL.capacityType);
+  const choice = chooseLaunch(
+    fitting.map((instanceType) => ({
+      name: instanceType.name,
+      exotic: instanceType.exotic === true,
+      offerings: candidates(requirements, [instanceType], zonesWithSubnet).map((candidate) => ({
+        ...candidate.offering,
+        candidate,
+      })),
+    })),
+    {
+      allowsSpotAndOnDemand: capacityType.matches('spot') && capacityType.matches('on-demand'),
+      hasMinValues: requirements.some((r) => r.minValues !== undefined),
+    }
+  );
+  if (choice === undefined) return undefined;
+  return {
+    capacityType: choice.capacityType as CapacityType,
+    choices: choice.overrides.map((override) => override.candidate),
+  };
 }
 
 /** CreateFleet allocation strategies Karpenter uses: price-capacity-optimized for spot, lowest-price for on-demand. */

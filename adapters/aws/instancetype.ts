@@ -245,6 +245,21 @@ export function offeringsOf(info: InstanceTypeInfo, inputs: OfferingInputs): Off
   return offerings;
 }
 
+/** Resources that make a type exotic: it is launched only when asked for (Karpenter AWS `ExoticInstanceTypeFilter`). */
+const EXOTIC_RESOURCES = [
+  'aws.amazon.com/neuron',
+  'aws.amazon.com/neuroncore',
+  'amd.com/gpu',
+  'nvidia.com/gpu',
+  'habana.ai/gaudi',
+];
+
+/** Metal sizes and types with GPUs or accelerators (filter.go:329 in Karpenter's AWS provider v1.14.1). */
+export function isExoticInstanceType(name: string, capacity: Readonly<Record<string, number>>): boolean {
+  const size = name.split('.')[1] ?? '';
+  return size.includes('metal') || EXOTIC_RESOURCES.some((resource) => (capacity[resource] ?? 0) > 0);
+}
+
 /** The full InstanceType: requirements (single-valued labels plus zones and capacity types), capacity, offerings. */
 export function buildInstanceType(
   info: InstanceTypeInfo,
@@ -269,5 +284,13 @@ export function buildInstanceType(
     if (!present.has(key)) requirements.push({ key, operator: 'DoesNotExist' });
   }
   const { capacity: resources, overhead } = capacityAndOverhead(info, capacity);
-  return { name: info.InstanceType ?? '', requirements, capacity: resources, overhead, offerings };
+  const name = info.InstanceType ?? '';
+  return {
+    name,
+    requirements,
+    capacity: resources,
+    overhead,
+    offerings,
+    exotic: isExoticInstanceType(name, resources),
+  };
 }

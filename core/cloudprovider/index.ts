@@ -3,3 +3,4 @@ export * from './instancetype.js';
 export * from './errors.js';
 export * from './cloudprovider.js';
 export * from './overhead.js';
+export * from './launch-choice.js';

@@ -62,4 +62,9 @@ export interface InstanceType {
   capacity: ResourceList;
   overhead: InstanceTypeOverhead;
   offerings: Offering[];
+  /**
+   * Launched only when the NodeClaim asks for it or nothing else remains (Karpenter AWS `ExoticInstanceTypeFilter`:
+   * metal sizes, GPUs, accelerators). The provider that builds the type decides; default false.
+   */
+  exotic?: boolean;
 }

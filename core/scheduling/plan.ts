@@ -5,7 +5,8 @@
  */
 import type { CompiledCatalog, ResourceDimensions } from './catalog.js';
 import type { ExistingNodeState } from './existingnode.js';
-import { LABEL_HOSTNAME, LABEL_INSTANCE_TYPE } from './labels.js';
+import { chooseLaunch } from '../cloudprovider/launch-choice.js';
+import { LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_INSTANCE_TYPE } from './labels.js';
 import { holds, type PlannedNodeClaim } from './nodeclaim.js';
 import { Requirement } from './requirements.js';
 import type { PlannedNodeClaim as PlannedNodeClaimOutput, SchedulingPlan } from './types.js';
@@ -21,20 +22,55 @@ interface PlanInput {
 
 const EXCLUDED = new Set([LABEL_HOSTNAME]);
 
+/** Karpenter's cap on the types written onto one NodeClaim (`MaxInstanceTypes`, nodeclaimtemplate.go:50). */
+const KARPENTER_MAX_NODECLAIM_TYPES = 600;
+
+interface LaunchOffering {
+  zone: string;
+  capacityType: string;
+  price: number;
+  combo: number;
+  type: number;
+}
+
+/** A type's available offerings the NodeClaim allows. */
+function offeringsOf(type: number, allowed: Uint8Array, catalog: CompiledCatalog): LaunchOffering[] {
+  const combos = catalog.typeCombos[type];
+  const prices = catalog.typePrices[type];
+  const out: LaunchOffering[] = [];
+  if (combos === undefined || prices === undefined) return out;
+  for (let i = 0; i < combos.length; i++) {
+    const combo = combos[i] ?? 0;
+    if (allowed[combo] !== 1) continue;
+    const { zone = '', capacityType = '' } = catalog.combos[combo] ?? {};
+    out.push({ zone, capacityType, price: prices[i] ?? Infinity, combo, type });
+  }
+  return out;
+}
+
+/** The capacity types the NodeClaim's types offer, sorted. */
+function capacityTypesOf(types: readonly { type: number }[], allowed: Uint8Array, catalog: CompiledCatalog): string[] {
+  const found = new Set<string>();
+  for (const { type } of types) for (const o of offeringsOf(type, allowed, catalog)) found.add(o.capacityType);
+  return [...found].sort();
+}
+
 export function buildPlan(input: PlanInput): SchedulingPlan {
   const { catalog, dims } = input;
   const d = dims.size;
   const nodeClaims: PlannedNodeClaimOutput[] = [];
   const perPool = new Map<string, number>();
   for (const claim of input.claims) {
-    // Options are pruned lazily while solving; keep the cheapest ones that hold every pod.
-    const kept: { type: number; price: number; combo: number }[] = [];
+    // Options are pruned lazily while solving. Karpenter writes up to 600 types that hold every pod onto the NodeClaim
+    // (nodeclaimtemplate.go:114) and the provider launches from those; we list the cheapest maxInstanceTypes.
+    const holding: { type: number; price: number; combo: number }[] = [];
     for (const t of catalog.sortedByPrice(claim.options, claim.allowedCombos)) {
-      if (kept.length >= input.options.maxInstanceTypes) break;
+      if (holding.length >= KARPENTER_MAX_NODECLAIM_TYPES) break;
       if (!holds(claim, t, d)) continue;
       const offering = catalog.cheapestOffering(t, claim.allowedCombos);
-      if (offering !== undefined) kept.push({ type: t, price: offering.price, combo: offering.combo });
+      if (offering !== undefined) holding.push({ type: t, price: offering.price, combo: offering.combo });
     }
+    const kept = holding.slice(0, input.options.maxInstanceTypes);
     const minValuesError = truncatedMinValuesError(
       claim,
       kept.map((p) => p.type),
@@ -48,15 +84,31 @@ export function buildPlan(input: PlanInput): SchedulingPlan {
       for (const pod of claim.podKeys) input.unschedulable.push({ pod, reason });
       continue;
     }
-    let launch = kept[0];
-    for (const option of kept) {
-      if (launch === undefined || option.price < launch.price) launch = option;
-      else if (option.price === launch.price && catalog.comboBefore(option.combo, launch.combo)) launch = option;
+    const capacityTypes = capacityTypesOf(holding, claim.allowedCombos, catalog);
+    const capacityTypeRequirement = claim.requirements.get(LABEL_CAPACITY_TYPE);
+    const choice = chooseLaunch(
+      holding.map(({ type }) => ({
+        name: catalog.names[type] ?? '',
+        exotic: catalog.types[type]?.exotic === true,
+        offerings: offeringsOf(type, claim.allowedCombos, catalog),
+      })),
+      {
+        allowsSpotAndOnDemand:
+          (capacityTypeRequirement?.has('spot') ?? true) && (capacityTypeRequirement?.has('on-demand') ?? true),
+        hasMinValues: claim.template.minValuesKeys.length > 0,
+      }
+    );
+    const launch = choice?.overrides[0];
+    if (launch === undefined) {
+      for (const pod of claim.podKeys)
+        input.unschedulable.push({ pod, reason: `no offering left for nodepool "${claim.template.name}"` });
+      continue;
     }
-    if (launch === undefined) continue;
     const combo = catalog.combos[launch.combo];
     const names = kept.map((p) => catalog.names[p.type] ?? '');
-    const requirements = claim.requirements.with(Requirement.in(LABEL_INSTANCE_TYPE, names));
+    // Karpenter writes the capacity types its launch options offer onto the NodeClaim (nodeclaimtemplate.go:118-127).
+    let requirements = claim.requirements.with(Requirement.in(LABEL_INSTANCE_TYPE, names));
+    if (capacityTypes.length > 0) requirements = requirements.with(Requirement.in(LABEL_CAPACITY_TYPE, capacityTypes));
 
     // The smallest DaemonSet overhead among the launch options is what the NodeClaim requests on top of its pods.
     let overhead: number | undefined;
