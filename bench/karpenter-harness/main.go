@@ -11,10 +11,13 @@ import (
 	"os"
 	"strings"
 
+	awsv1 "github.com/aws/karpenter-provider-aws/pkg/apis/v1"
+	awsoptions "github.com/aws/karpenter-provider-aws/pkg/operator/options"
 	"github.com/go-logr/logr"
 	"go.uber.org/zap/zapcore"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	coreoptions "sigs.k8s.io/karpenter/pkg/operator/options"
 )
 
 const (
@@ -25,6 +28,7 @@ const (
 const usage = `usage:
   karpenter-plan --catalog DIR --scenarios DIR [--only NAME] [--log-level error|info|debug]
   karpenter-plan --catalog DIR -f FILE [-f FILE...] [--name NAME] [--log-level ...]
+  karpenter-plan --print-options   (the Karpenter option values in force, as JSON)
 
 Each immediate subfolder of --scenarios is one scenario (all its *.yaml files). Prints one JSON object per
 scenario per line, in folder-name order. Needs kube-apiserver and etcd: $KUBEBUILDER_ASSETS, or the binaries
@@ -34,6 +38,7 @@ Exit status: 0 ok (per-scenario failures are in the "error" field), 1 bad input 
 type cliArgs struct {
 	catalog, scenarios, only, name, logLevel string
 	files                                    []string
+	printOptions                             bool
 }
 
 func parseArgs(argv []string) (*cliArgs, error) {
@@ -67,6 +72,8 @@ func parseArgs(argv []string) (*cliArgs, error) {
 			var f string
 			f, err = next()
 			a.files = append(a.files, f)
+		case "--print-options":
+			a.printOptions = true
 		case "-h", "--help", "-help":
 			fmt.Println(usage)
 			os.Exit(0)
@@ -76,6 +83,9 @@ func parseArgs(argv []string) (*cliArgs, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	if a.printOptions {
+		return a, nil
 	}
 	switch {
 	case a.catalog == "":
@@ -114,6 +124,17 @@ func run(a *cliArgs) int {
 	die := func(err error) int {
 		fmt.Fprintf(os.Stderr, "karpenter-plan: %v\n", err)
 		return 1
+	}
+	if a.printOptions {
+		// The option values Karpenter's own flag parsing yields with an empty environment (see karpenter.go).
+		octx, err := parseKarpenterOptions(ctx)
+		if err != nil {
+			return die(err)
+		}
+		b, _ := json.MarshalIndent(map[string]any{"core": coreoptions.FromContext(octx), "aws": awsoptions.FromContext(octx),
+			"awsv1.CapacityReservationsEnabled": awsv1.CapacityReservationsEnabled, "args": karpenterArgs}, "", "  ")
+		fmt.Println(string(b))
+		return 0
 	}
 
 	cat, err := loadCatalog(a.catalog)
