@@ -153,6 +153,8 @@ install_karpenter_harness() {
   (cd "$src" && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" -o "$dir/bin/karpenter-plan" .)
   "$dir/bin/karpenter-plan" --help >/dev/null
   echo "$want" > "$dir/VERSION"
+  # Older builds of the harness (other source hashes) are dead weight (~63 MB each).
+  local old; for old in "$TOOLS"/karpenter-harness-*; do [ "$old" = "$dir" ] || rm -rf "$old"; done
   echo "$dir/bin/karpenter-plan"
   log "karpenter-harness: built in $((SECONDS - t0)) s"
 }

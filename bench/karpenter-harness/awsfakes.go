@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"sort"
 	"strings"
 	"sync"
 
@@ -68,6 +69,56 @@ type harnessEC2 struct {
 	*fake.EC2API
 	amis    *amiRegistry
 	subnets []ec2types.Subnet
+
+	mu          sync.Mutex
+	fleetInputs []*ec2.CreateFleetInput // non-dry-run CreateFleet requests exactly as the provider sent them
+}
+
+// CreateFleet records the provider's request, then hands the fake a copy whose launch template configs and overrides
+// are ordered cheapest first (by the Priority the provider sets to the offering price). The fake launches the first
+// override it is given, so the instance it returns is the cheapest offering: what lowest-price (on-demand) and
+// price-capacity-optimized (spot) pick when every pool has ample capacity. Karpenter's own order of the overrides
+// comes from Go map iteration and carries no meaning without NodeOverlays.
+func (e *harnessEC2) CreateFleet(ctx context.Context, input *ec2.CreateFleetInput, opts ...func(*ec2.Options)) (*ec2.CreateFleetOutput, error) {
+	if lo.FromPtr(input.DryRun) {
+		return e.EC2API.CreateFleet(ctx, input, opts...)
+	}
+	e.mu.Lock()
+	e.fleetInputs = append(e.fleetInputs, input)
+	e.mu.Unlock()
+	cp := *input
+	cp.LaunchTemplateConfigs = make([]ec2types.FleetLaunchTemplateConfigRequest, len(input.LaunchTemplateConfigs))
+	for i, ltc := range input.LaunchTemplateConfigs {
+		ltc.Overrides = append([]ec2types.FleetLaunchTemplateOverridesRequest{}, ltc.Overrides...)
+		sort.SliceStable(ltc.Overrides, func(a, b int) bool { return overrideLess(ltc.Overrides[a], ltc.Overrides[b]) })
+		cp.LaunchTemplateConfigs[i] = ltc
+	}
+	sort.SliceStable(cp.LaunchTemplateConfigs, func(a, b int) bool {
+		oa, ob := cp.LaunchTemplateConfigs[a].Overrides, cp.LaunchTemplateConfigs[b].Overrides
+		if len(oa) == 0 || len(ob) == 0 {
+			return len(oa) > len(ob)
+		}
+		return overrideLess(oa[0], ob[0])
+	})
+	return e.EC2API.CreateFleet(ctx, &cp, opts...)
+}
+
+func overrideLess(a, b ec2types.FleetLaunchTemplateOverridesRequest) bool {
+	if pa, pb := lo.FromPtr(a.Priority), lo.FromPtr(b.Priority); pa != pb {
+		return pa < pb
+	}
+	if a.InstanceType != b.InstanceType {
+		return a.InstanceType < b.InstanceType
+	}
+	return lo.FromPtr(a.AvailabilityZone) < lo.FromPtr(b.AvailabilityZone)
+}
+
+func (e *harnessEC2) takeFleetInputs() []*ec2.CreateFleetInput {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := e.fleetInputs
+	e.fleetInputs = nil
+	return out
 }
 
 func newHarnessEC2(c *catalog, amis *amiRegistry) *harnessEC2 {

@@ -503,6 +503,8 @@ func fillFromNodeClaim(nc *nodeClaimOut, stored *karpv1.NodeClaim) {
 			nc.InstanceTypes = append([]string{}, r.Values...)
 		}
 	}
+	// Karpenter writes requirements in map iteration order; sort by key for stable output.
+	sort.SliceStable(nc.Requirements, func(i, j int) bool { return nc.Requirements[i].Key < nc.Requirements[j].Key })
 	for name, q := range stored.Spec.Resources.Requests {
 		nc.Requests[string(name)] = q.String()
 	}
@@ -512,14 +514,12 @@ func fillFromNodeClaim(nc *nodeClaimOut, stored *karpv1.NodeClaim) {
 // CreateFleet request it sent from the provider's fake EC2 API.
 func launch(ctx context.Context, stack *awsStack, nc *karpv1.NodeClaim) launchOut {
 	out := launchOut{Overrides: []offeringOut{}}
-	stack.ec2.CreateFleetBehavior.CalledWithInput.Reset()
+	stack.ec2.takeFleetInputs()
 	created, err := stack.cloudProvider.Create(ctx, nc)
 	var input *ec2.CreateFleetInput
-	stack.ec2.CreateFleetBehavior.CalledWithInput.ForEach(func(in *ec2.CreateFleetInput) {
-		if !lo.FromPtr(in.DryRun) {
-			input = in
-		}
-	})
+	if ins := stack.ec2.takeFleetInputs(); len(ins) > 0 {
+		input = ins[len(ins)-1]
+	}
 	if input != nil {
 		out.CapacityType = string(input.TargetCapacitySpecification.DefaultTargetCapacityType)
 		for _, ltc := range input.LaunchTemplateConfigs {
@@ -527,6 +527,17 @@ func launch(ctx context.Context, stack *awsStack, nc *karpv1.NodeClaim) launchOu
 				out.Overrides = append(out.Overrides, offeringOut{InstanceType: string(o.InstanceType), Zone: lo.FromPtr(o.AvailabilityZone), Price: lo.FromPtr(o.Priority)})
 			}
 		}
+		// Karpenter's override order is Go map iteration order (meaningless without NodeOverlays); sort for stable output.
+		sort.SliceStable(out.Overrides, func(i, j int) bool {
+			a, b := out.Overrides[i], out.Overrides[j]
+			if a.Price != b.Price {
+				return a.Price < b.Price
+			}
+			if a.InstanceType != b.InstanceType {
+				return a.InstanceType < b.InstanceType
+			}
+			return a.Zone < b.Zone
+		})
 		best := math.Inf(1)
 		for _, o := range out.Overrides {
 			if o.Price < best {
