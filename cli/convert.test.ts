@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,10 +29,14 @@ const unsupported = (report: readonly Outcome[]) =>
     report.flatMap((outcome) => (outcome.kind === 'unsupported' ? [[outcome.from, outcome.reason]] : []))
   );
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(argv: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, { stdout: (text) => (stdout += text), stderr: (text) => (stderr += text) });
+  const code = await main(argv, {
+    stdout: (text) => (stdout += text),
+    stderr: (text) => (stderr += text),
+    stdin: () => (stdin === undefined ? Promise.reject(new Error('stdin read')) : Promise.resolve(stdin)),
+  });
   return { code, stdout, stderr };
 }
 
@@ -182,10 +186,54 @@ describe('convert', () => {
       expect(readFileSync(out, 'utf8')).toContain('kind: NodePool');
     });
 
+    it('should read -f -f, --filename= and -f - (standard input) like the positional paths', async () => {
+      const provisioner = join(SEED_DIR, 'provisioner.yaml');
+      const settings = join(SEED_DIR, 'karpenter-global-settings.yaml');
+      const positional = await run(['convert', provisioner, settings]);
+      expect(positional.code).toBe(0);
+      expect(positional.stdout).toContain('kind: NodePool');
+      expect(await run(['convert', '-f', provisioner, '-f', settings])).toEqual(positional);
+      expect(await run(['convert', `--filename=${provisioner}`, `-f${settings}`])).toEqual(positional);
+      const stdin = `${readFileSync(provisioner, 'utf8')}\n---\n${readFileSync(settings, 'utf8')}`;
+      expect(await run(['convert', '-f', '-'], stdin)).toEqual(positional);
+    });
+
+    it('should exit 1 naming the file of a Provisioner it cannot convert', async () => {
+      const file = join(mkdtempSync(join(tmpdir(), 'convert-')), 'provisioner.yaml');
+      writeFileSync(
+        file,
+        readFileSync(join(SEED_DIR, 'provisioner.yaml'), 'utf8').replace(
+          /^spec:$/m,
+          'spec:\n  ttlSecondsUntilExpired: -5'
+        )
+      );
+      const { code, stdout, stderr } = await run(['convert', '-f', file]);
+      expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+      expect(stderr).toBe(
+        `error: ${file}: Provisioner "default": ttlSecondsUntilExpired must be a non-negative integer number of seconds\n`
+      );
+    });
+
+    it('should exit 1 naming the files when there is no Provisioner, and the line of broken YAML', async () => {
+      const settings = join(SEED_DIR, 'karpenter-global-settings.yaml');
+      const none = await run(['convert', '-f', settings]);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain('found 0 and 1 (');
+      expect(none.stderr).toContain(`${settings}: ConfigMap "karpenter"`);
+      const broken = await run(['convert', '-f', '-'], 'kind: Provisioner\nspec: {requirements: [\n');
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toMatch(/^error: <stdin>:\d+:\d+: invalid YAML: /);
+    });
+
     it('should exit 2 on usage errors and unknown commands', async () => {
-      expect((await run(['convert'])).code).toBe(2);
+      expect(await run(['convert'])).toEqual({
+        code: 2,
+        stdout: '',
+        stderr:
+          "error: no manifests given: use -f FILENAME (a file, a folder, or -)\nsee 'karpenter-temporal convert --help'\n",
+      });
       expect((await run(['frobnicate'])).code).toBe(2);
-      expect((await run([])).stdout).toContain('convert');
+      expect((await run([])).code).toBe(2);
     });
   });
 });

@@ -7,9 +7,9 @@
  * reported as unsupported rather than dropped. v1alpha5 behaviour that v1 defaults differently (no expiry, no
  * consolidation, the on-demand/amd64 defaulting webhook, AL2) is written out explicitly so the meaning is kept.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 
-import { parse as parseYaml, parseAllDocuments, stringify } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
 
 import {
   AWS_GROUP,
@@ -24,7 +24,9 @@ import {
   parseNodePool,
   RESTRICTED_LABEL_RULES,
 } from '../apis/index.js';
-import type { CommandIo } from './bin.js';
+import { defineCommand, InputError, type Command, type CommandSpec } from './command.js';
+import { describeDocument, parseManifestDocuments } from './manifest-documents.js';
+import { FILENAME_FLAG, manifestPaths, RECURSIVE_FLAG, readManifestSources } from './manifest-sources.js';
 
 export const CONVERSION_FAILED = 'ConversionFailed';
 
@@ -128,7 +130,12 @@ function readSettings(configMap: unknown, report: Outcome[]): { settings: Json; 
   report.push({ kind: 'mapped', from: 'ConfigMap.metadata', to: '(input document)' });
   const data = isRecord(configMap['data']) ? configMap['data'] : {};
   if (typeof data['aws'] === 'string') {
-    const parsed: unknown = parseYaml(data['aws']);
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(data['aws']);
+    } catch (error) {
+      throw new ConversionError(`ConfigMap data.aws: invalid YAML: ${(error as Error).message.split('\n')[0] ?? ''}`);
+    }
     if (!isRecord(parsed)) throw new ConversionError('ConfigMap data.aws is not a YAML mapping');
     return { settings: parsed, pathOf: (key) => `ConfigMap.data.aws.${key}` };
   }
@@ -524,55 +531,56 @@ export function renderConversion(result: ConversionResult): string {
   return `${formatReport(result.report, result.notes)}\n---\n${stringify(result.ec2NodeClass).trimEnd()}\n---\n${stringify(result.nodePool).trimEnd()}\n`;
 }
 
-const USAGE =
-  'usage: karpenter-temporal convert <file.yaml>... [-o <out.yaml>]\n' +
-  '  Reads a v1alpha5 Provisioner and, optionally, the karpenter settings ConfigMap (one or several files,\n' +
-  '  multi-document YAML allowed) and writes a v1 EC2NodeClass and NodePool.\n';
+const SPEC: CommandSpec = {
+  name: 'convert',
+  synopsis: '-f FILENAME... [-o OUT.yaml]',
+  description: `Turn a karpenter.sh/v1alpha5 Provisioner (with its inline AWS provider) and, optionally, the karpenter
+settings ConfigMap into a v1 EC2NodeClass and NodePool. The manifests may be spread over several files or
+multi-document YAML; every input field is accounted for in a report at the head of the output. Paths may also be
+given without -f.`,
+  examples: [
+    'npm run cli -- convert -f provisioner.yaml -f karpenter-global-settings.yaml -o nodepool.yaml',
+    'kubectl get provisioner default -o yaml | npm run cli -- convert -f -',
+  ],
+  flags: [
+    FILENAME_FLAG,
+    RECURSIVE_FLAG,
+    { name: 'output', short: 'o', value: 'FILE', description: 'write the result to this file instead of stdout' },
+  ],
+};
 
 /** The `convert` subcommand; returns the exit code. */
-export function runConvert(args: readonly string[], io: CommandIo): number {
-  const files: string[] = [];
-  let out: string | undefined;
-  for (let index = 0; index < args.length; index += 1) {
-    const arg = args[index] as string;
-    if (arg === '-o' || arg === '--output') out = args[++index];
-    else if (arg === '-h' || arg === '--help') {
-      io.stdout(USAGE);
-      return 0;
-    } else files.push(arg);
-  }
-  if (files.length === 0 || (out === undefined && args.includes('-o'))) {
-    io.stderr(USAGE);
-    return 2;
-  }
-  const documents = files.flatMap((file) =>
-    parseAllYaml(readFileSync(file, 'utf8')).map((document) => ({ file, document }))
-  );
-  const provisioners = documents.filter(({ document }) => isRecord(document) && document['kind'] === 'Provisioner');
-  const configMaps = documents.filter(({ document }) => isRecord(document) && document['kind'] === 'ConfigMap');
-  if (provisioners.length !== 1 || configMaps.length > 1) {
-    io.stderr(
-      `expected exactly one Provisioner and at most one ConfigMap, found ${provisioners.length} and ${configMaps.length}\n`
-    );
-    return 2;
-  }
-  try {
-    const result = convertProvisioner(provisioners[0]?.document, configMaps[0]?.document);
-    const text = renderConversion(result);
-    if (out === undefined) io.stdout(text);
-    else writeFileSync(out, text);
-    const unsupported = result.report.filter((outcome) => outcome.kind === 'unsupported').length;
-    io.stderr(`converted ${result.report.length} fields: ${unsupported} unsupported (listed in the output header)\n`);
-    return 0;
-  } catch (error) {
-    io.stderr(`${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  }
-}
-
-function parseAllYaml(text: string): unknown[] {
-  return parseAllDocuments(text).map((document) => {
-    if (document.errors.length > 0) throw new ConversionError(document.errors.map((error) => error.message).join('; '));
-    return document.toJS() as unknown;
+export const runConvert: Command = defineCommand(SPEC, async (args, io) => {
+  const sources = await readManifestSources(manifestPaths(args), {
+    recursive: args.enabled('recursive'),
+    stdin: io.stdin,
   });
-}
+  const documents = sources.flatMap(parseManifestDocuments);
+  const provisioners = documents.filter(({ object }) => object.kind === 'Provisioner');
+  const configMaps = documents.filter(({ object }) => object.kind === 'ConfigMap');
+  const [provisioner] = provisioners;
+  if (provisioner === undefined || provisioners.length > 1 || configMaps.length > 1) {
+    const found = [...provisioners, ...configMaps].map(describeDocument);
+    throw new InputError(
+      `expected exactly one Provisioner and at most one ConfigMap, found ${provisioners.length} and ${configMaps.length}` +
+        (found.length > 0 ? ` (${found.join(', ')})` : ` in ${sources.map((source) => source.name).join(', ')}`)
+    );
+  }
+  const [configMap] = configMaps;
+  let result: ConversionResult;
+  try {
+    result = convertProvisioner(provisioner.object, configMap?.object);
+  } catch (error) {
+    if (!(error instanceof ConversionError)) throw error;
+    const aboutSettings = /settings document|ConfigMap/.test(error.message);
+    const where = aboutSettings && configMap !== undefined ? configMap : provisioner;
+    throw new InputError(`${describeDocument(where)}: ${error.message}`);
+  }
+  const text = renderConversion(result);
+  const out = args.value('output');
+  if (out === undefined) io.stdout(text);
+  else writeFileSync(out, text);
+  const unsupported = result.report.filter((outcome) => outcome.kind === 'unsupported').length;
+  io.stderr(`converted ${result.report.length} fields: ${unsupported} unsupported (listed in the output header)\n`);
+  return 0;
+});

@@ -1,30 +1,31 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { CommandIo } from './bin.js';
-import { temporalFlags, withTemporal } from './temporal-client.js';
+import { UsageError } from './args.js';
+import { defineCommand, type Command, type CommandSpec } from './command.js';
+import { TEMPORAL_FLAGS, temporalFlags, withTemporal } from './temporal-client.js';
 import { disruptUpdate, nodeClaimWorkflowId } from '../workflows/nodeclaim/messages.js';
 
-const USAGE =
-  'usage: karpenter-temporal disrupt <nodeclaim> --reason "<why>" [--force] [--address host:port] [--namespace ns]\n';
+const SPEC: CommandSpec = {
+  name: 'disrupt',
+  synopsis: 'NODECLAIM --reason REASON [--force] [flags]',
+  description: `Drain and terminate one node through its NodeClaim workflow's disrupt update. The workflow refuses while
+the node or its pods carry karpenter.sh/do-not-disrupt, unless --force.`,
+  examples: ['npm run cli -- disrupt default-abcde --reason "replace a noisy node"'],
+  flags: [
+    { name: 'reason', value: 'REASON', description: 'why, recorded in the workflow (required)' },
+    { name: 'force', description: 'disrupt despite karpenter.sh/do-not-disrupt' },
+    ...TEMPORAL_FLAGS,
+  ],
+};
 
 /** `disrupt <nodeclaim> --reason R [--force]`: drain and terminate one node through its workflow's update. */
-export async function runDisrupt(args: readonly string[], io: CommandIo): Promise<number> {
-  const { flags, rest } = temporalFlags(args);
-  let reason: string | undefined;
-  let force = false;
-  const positional: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === '--reason') reason = rest[++i];
-    else if (rest[i] === '--force') force = true;
-    else if (rest[i]!.startsWith('--')) {
-      io.stderr(`unknown flag ${rest[i]}\n${USAGE}`);
-      return 2;
-    } else positional.push(rest[i]!);
-  }
-  if (positional.length !== 1 || !reason) {
-    io.stderr(USAGE);
-    return 2;
-  }
-  const name = positional[0]!;
+export const runDisrupt: Command = defineCommand(SPEC, async (args, io) => {
+  const reason = args.value('reason');
+  const force = args.enabled('force');
+  const [name, ...extra] = args.positional;
+  if (name === undefined) throw new UsageError('missing the NodeClaim name');
+  if (extra.length > 0) throw new UsageError(`one NodeClaim at a time; unexpected ${extra.join(' ')}`);
+  if (!reason) throw new UsageError('--reason is required');
+  const flags = temporalFlags(args);
   return withTemporal(flags, async (client) => {
     try {
       const result = await client.workflow
@@ -48,4 +49,4 @@ export async function runDisrupt(args: readonly string[], io: CommandIo): Promis
       throw err;
     }
   });
-}
+});

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { CommandIo } from './bin.js';
-import { temporalFlags, withTemporal } from './temporal-client.js';
+import { UsageError } from './args.js';
+import { defineCommand, type Command, type CommandSpec } from './command.js';
+import { TEMPORAL_FLAGS, temporalFlags, withTemporal } from './temporal-client.js';
 import {
   disruptionStateQuery,
   disruptionWorkflowId,
@@ -10,8 +11,22 @@ import {
 } from '../workflows/disruption/messages.js';
 import type { DisruptionState } from '../workflows/disruption/state.js';
 
-const USAGE =
-  'usage: karpenter-temporal disruption <status|pause|resume|dry-run on|dry-run off> --cluster <name> [--reason R] [--address host:port] [--namespace ns]\n';
+const SPEC: CommandSpec = {
+  name: 'disruption',
+  synopsis: '(status | pause | resume | dry-run on|off) --cluster NAME [flags]',
+  description: `The cluster's disruption loop (workflow disruption/<cluster>): its last pass, decisions and savings
+(status), or pause, resume and dry-run by signal.`,
+  examples: [
+    'npm run cli -- disruption status --cluster my-cluster',
+    'npm run cli -- disruption pause --cluster my-cluster --reason "change freeze"',
+    'npm run cli -- disruption dry-run on --cluster my-cluster',
+  ],
+  flags: [
+    { name: 'cluster', value: 'NAME', description: 'the cluster (default: CLUSTER_NAME)' },
+    { name: 'reason', value: 'REASON', default: 'paused from the CLI', description: 'why, for pause' },
+    ...TEMPORAL_FLAGS,
+  ],
+};
 
 /** The disruption loop's last pass and recent decisions, in words. */
 export function describeDisruption(state: DisruptionState): string {
@@ -31,28 +46,19 @@ export function describeDisruption(state: DisruptionState): string {
 }
 
 /** `disruption status|pause|resume|dry-run on|off --cluster C`: the cluster's disruption loop, by hand. */
-export async function runDisruption(args: readonly string[], io: CommandIo): Promise<number> {
-  const { flags, rest } = temporalFlags(args);
-  let cluster = process.env.CLUSTER_NAME;
-  let reason = 'paused from the CLI';
-  const positional: string[] = [];
-  for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === '--cluster') cluster = rest[++i];
-    else if (rest[i] === '--reason') reason = rest[++i] ?? reason;
-    else if (rest[i]!.startsWith('--')) {
-      io.stderr(`unknown flag ${rest[i]}\n${USAGE}`);
-      return 2;
-    } else positional.push(rest[i]!);
+export const runDisruption: Command = defineCommand(SPEC, async (args, io) => {
+  const cluster = args.value('cluster') ?? process.env.CLUSTER_NAME;
+  const reason = args.value('reason') ?? 'paused from the CLI';
+  const [verb, arg, ...extra] = args.positional;
+  if (verb === undefined) throw new UsageError('missing the action: status, pause, resume or dry-run on|off');
+  if (!['status', 'pause', 'resume', 'dry-run'].includes(verb)) {
+    throw new UsageError(`unknown action "${verb}": expected status, pause, resume or dry-run on|off`);
   }
-  const [verb, arg] = positional;
-  const valid =
-    (verb === 'status' || verb === 'pause' || verb === 'resume') && arg === undefined
-      ? true
-      : verb === 'dry-run' && (arg === 'on' || arg === 'off');
-  if (!valid || !cluster) {
-    io.stderr(USAGE);
-    return 2;
-  }
+  if (verb === 'dry-run' && arg !== 'on' && arg !== 'off') throw new UsageError('dry-run takes on or off');
+  const unexpected = verb === 'dry-run' ? extra : [arg, ...extra].filter((word) => word !== undefined);
+  if (unexpected.length > 0) throw new UsageError(`unexpected ${unexpected.join(' ')}`);
+  if (!cluster) throw new UsageError('--cluster is required (or set CLUSTER_NAME)');
+  const flags = temporalFlags(args);
   return withTemporal(flags, async (client) => {
     const handle = client.workflow.getHandle(disruptionWorkflowId(cluster));
     try {
@@ -70,4 +76,4 @@ export async function runDisruption(args: readonly string[], io: CommandIo): Pro
       throw err;
     }
   });
-}
+});

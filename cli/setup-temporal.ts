@@ -1,12 +1,18 @@
 import type { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import type { CommandIo } from './bin.js';
-import { temporalFlags, withConnection } from './temporal-client.js';
+import { UsageError } from './args.js';
+import { defineCommand, type Command, type CommandSpec } from './command.js';
+import { TEMPORAL_FLAGS, temporalFlags, withConnection } from './temporal-client.js';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes.js';
 
-const USAGE =
-  'usage: karpenter-temporal setup-temporal [--address host:port] [--namespace ns] [--profile name]\n' +
-  '  registers the search attributes NodeClaim workflows set on the namespace; safe to repeat\n';
+const SPEC: CommandSpec = {
+  name: 'setup-temporal',
+  synopsis: '[flags]',
+  description: `Register the search attributes NodeClaim workflows set on a Temporal namespace. Only the missing ones
+are added, so it is safe to repeat.`,
+  examples: ['npm run cli -- setup-temporal --address temporal-frontend.temporal:7233 --namespace default'],
+  flags: TEMPORAL_FLAGS,
+};
 
 const IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
 type IndexedValueType = proto.temporal.api.enums.v1.IndexedValueType;
@@ -59,16 +65,9 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
 }
 
 /** `setup-temporal`: prepare a namespace for the workers (today: its search attributes). */
-export async function runSetupTemporal(args: readonly string[], io: CommandIo): Promise<number> {
-  const { flags, rest } = temporalFlags(args);
-  if (rest.includes('-h') || rest.includes('--help')) {
-    io.stdout(USAGE);
-    return 0;
-  }
-  if (rest.length > 0) {
-    io.stderr(`unexpected ${rest.join(' ')}\n${USAGE}`);
-    return 2;
-  }
+export const runSetupTemporal: Command = defineCommand(SPEC, async (args, io) => {
+  if (args.positional.length > 0) throw new UsageError(`unexpected ${args.positional.join(' ')}`);
+  const flags = temporalFlags(args);
   return withConnection(flags, async (connection) => {
     try {
       const { added, present } = await ensureSearchAttributes(connection, flags.namespace);
@@ -93,4 +92,4 @@ export async function runSetupTemporal(args: readonly string[], io: CommandIo): 
       throw err;
     }
   });
-}
+});

@@ -2,11 +2,7 @@
  * Kubernetes YAML → the solver's snapshot: workloads expanded to the pods their controllers would create,
  * DaemonSets as per-node overhead, Nodes with the pods bound to them, NodePools, EC2NodeClasses and volumes.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
-
-import { parseAllDocuments } from 'yaml';
-
+import { safeParseEC2NodeClass, safeParseNodePool, type ParseResult } from '../apis/index.js';
 import type {
   ExistingNode,
   Namespace,
@@ -16,6 +12,8 @@ import type {
   Pod,
   StorageClass,
 } from '../core/scheduling/types.js';
+import { InputError } from './command.js';
+import { describeDocument, type ManifestDocument, type ManifestObject } from './manifest-documents.js';
 
 export interface ManifestSet {
   pendingPods: Pod[];
@@ -30,43 +28,14 @@ export interface ManifestSet {
   warnings: string[];
 }
 
-type Doc = Record<string, unknown> & {
-  kind?: string;
-  metadata?: { name?: string; namespace?: string; labels?: Record<string, string> };
-  spec?: Record<string, unknown>;
-  status?: Record<string, unknown>;
-};
+type Doc = ManifestObject;
 
-/** Every `.yaml`/`.yml`/`.json` file under the given files and folders, in a stable order. */
-export function manifestFiles(paths: readonly string[], explicit = true): string[] {
-  const files: string[] = [];
-  for (const path of paths) {
-    if (statSync(path).isDirectory()) {
-      const entries = readdirSync(path).sort();
-      files.push(
-        ...manifestFiles(
-          entries.map((entry) => join(path, entry)),
-          false
-        )
-      );
-    } else if (explicit || ['.yaml', '.yml', '.json'].includes(extname(path))) {
-      files.push(path);
-    }
-  }
-  return files;
-}
-
-function documentsOf(file: string): Doc[] {
-  const docs: Doc[] = [];
-  for (const document of parseAllDocuments(readFileSync(file, 'utf8'))) {
-    if (document.errors.length > 0) throw new Error(`${file}: ${document.errors[0]?.message ?? 'invalid YAML'}`);
-    const value: unknown = document.toJS();
-    if (value === null || typeof value !== 'object') continue;
-    const doc = value as Doc;
-    if (doc.kind === 'List' && Array.isArray(doc['items'])) docs.push(...(doc['items'] as Doc[]));
-    else docs.push(doc);
-  }
-  return docs;
+/** `file: NodePool "x": field: problem`, one line per issue of an object the API would refuse. */
+function invalidObject(document: ManifestDocument, result: ParseResult<unknown>): InputError | undefined {
+  if (result.success) return undefined;
+  return new InputError(
+    result.error.issues.map((issue) => `${describeDocument(document)}: ${issue.field}: ${issue.message}`).join('\n')
+  );
 }
 
 function podFromTemplate(owner: Doc, kind: string, name: string, template: Doc | undefined): Pod {
@@ -87,7 +56,11 @@ function replicas(doc: Doc, field: string, fallback: number): number {
   return typeof value === 'number' ? value : fallback;
 }
 
-export function loadManifests(paths: readonly string[]): ManifestSet {
+/**
+ * The solver's snapshot from parsed manifests, in the order given. NodePools and EC2NodeClasses are validated as the
+ * apiserver would; an invalid one is an InputError naming its file and field.
+ */
+export function loadManifests(documents: readonly ManifestDocument[]): ManifestSet {
   const set: ManifestSet = {
     pendingPods: [],
     daemonSets: [],
@@ -102,85 +75,90 @@ export function loadManifests(paths: readonly string[]): ManifestSet {
   };
   const boundPods: Pod[] = [];
   const nodeDocs: Doc[] = [];
-  for (const file of manifestFiles(paths)) {
-    for (const doc of documentsOf(file)) {
-      const name = doc.metadata?.name ?? '';
-      const template = doc.spec?.['template'] as Doc | undefined;
-      switch (doc.kind) {
-        case 'Pod': {
-          const pod = doc as unknown as Pod;
-          pod.metadata.namespace ??= 'default';
-          if (pod.spec.nodeName) boundPods.push(pod);
-          else set.pendingPods.push(pod);
-          break;
-        }
-        case 'Deployment':
-        case 'ReplicaSet': {
-          for (let i = 0; i < replicas(doc, 'replicas', 1); i++) {
-            set.pendingPods.push(podFromTemplate(doc, doc.kind, `${name}-${i}`, template));
-          }
-          break;
-        }
-        case 'StatefulSet': {
-          const claimTemplates = (doc.spec?.['volumeClaimTemplates'] ?? []) as Doc[];
-          for (let i = 0; i < replicas(doc, 'replicas', 1); i++) {
-            const pod = podFromTemplate(doc, 'StatefulSet', `${name}-${i}`, template);
-            const volumes = [...(pod.spec.volumes ?? [])];
-            for (const claim of claimTemplates) {
-              const claimName = `${claim.metadata?.name ?? 'data'}-${name}-${i}`;
-              set.persistentVolumeClaims.push({
-                metadata: { name: claimName, namespace: pod.metadata.namespace ?? 'default' },
-                spec: (claim.spec ?? {}) as PersistentVolumeClaim['spec'],
-              });
-              volumes.push({ name: claim.metadata?.name ?? 'data', persistentVolumeClaim: { claimName } });
-            }
-            set.pendingPods.push({ ...pod, spec: { ...pod.spec, volumes } });
-          }
-          break;
-        }
-        case 'Job': {
-          const count = Math.min(replicas(doc, 'parallelism', 1), replicas(doc, 'completions', Infinity));
-          for (let i = 0; i < count; i++) set.pendingPods.push(podFromTemplate(doc, 'Job', `${name}-${i}`, template));
-          break;
-        }
-        case 'CronJob':
-          set.warnings.push(`CronJob ${name}: skipped, it has no pods until it fires`);
-          break;
-        case 'DaemonSet':
-          set.daemonSets.push(podFromTemplate(doc, 'DaemonSet', name, template));
-          break;
-        case 'Node':
-          nodeDocs.push(doc);
-          break;
-        case 'NodePool':
-          set.nodePools.push(doc as unknown as NodePool);
-          break;
-        case 'EC2NodeClass': {
-          // Like `kubectl apply` of the files in order: a later EC2NodeClass of the same name replaces the earlier.
-          const index = set.nodeClasses.findIndex((c) => c.name === name);
-          const nodeClass = { name, spec: (doc.spec ?? {}) as Record<string, unknown> };
-          if (index < 0) set.nodeClasses.push(nodeClass);
-          else {
-            set.nodeClasses[index] = nodeClass;
-            set.warnings.push(`${file}: EC2NodeClass ${name} replaces the one of the same name read before`);
-          }
-          break;
-        }
-        case 'PersistentVolumeClaim':
-          set.persistentVolumeClaims.push(doc as unknown as PersistentVolumeClaim);
-          break;
-        case 'PersistentVolume':
-          set.persistentVolumes.push(doc as unknown as PersistentVolume);
-          break;
-        case 'Namespace':
-          set.namespaces.push({ metadata: { name, labels: doc.metadata?.labels ?? {} } });
-          break;
-        case 'StorageClass':
-          set.storageClasses.push(doc as unknown as StorageClass);
-          break;
-        default:
-          set.warnings.push(`${file}: ${doc.kind ?? 'object without kind'} ${name}: ignored`);
+  for (const document of documents) {
+    const doc = document.object;
+    const file = document.source;
+    const name = doc.metadata?.name ?? '';
+    const template = doc.spec?.['template'] as Doc | undefined;
+    switch (doc.kind) {
+      case 'Pod': {
+        const pod = doc as unknown as Pod;
+        pod.metadata.namespace ??= 'default';
+        if (pod.spec.nodeName) boundPods.push(pod);
+        else set.pendingPods.push(pod);
+        break;
       }
+      case 'Deployment':
+      case 'ReplicaSet': {
+        for (let i = 0; i < replicas(doc, 'replicas', 1); i++) {
+          set.pendingPods.push(podFromTemplate(doc, doc.kind, `${name}-${i}`, template));
+        }
+        break;
+      }
+      case 'StatefulSet': {
+        const claimTemplates = (doc.spec?.['volumeClaimTemplates'] ?? []) as Doc[];
+        for (let i = 0; i < replicas(doc, 'replicas', 1); i++) {
+          const pod = podFromTemplate(doc, 'StatefulSet', `${name}-${i}`, template);
+          const volumes = [...(pod.spec.volumes ?? [])];
+          for (const claim of claimTemplates) {
+            const claimName = `${claim.metadata?.name ?? 'data'}-${name}-${i}`;
+            set.persistentVolumeClaims.push({
+              metadata: { name: claimName, namespace: pod.metadata.namespace ?? 'default' },
+              spec: (claim.spec ?? {}) as PersistentVolumeClaim['spec'],
+            });
+            volumes.push({ name: claim.metadata?.name ?? 'data', persistentVolumeClaim: { claimName } });
+          }
+          set.pendingPods.push({ ...pod, spec: { ...pod.spec, volumes } });
+        }
+        break;
+      }
+      case 'Job': {
+        const count = Math.min(replicas(doc, 'parallelism', 1), replicas(doc, 'completions', Infinity));
+        for (let i = 0; i < count; i++) set.pendingPods.push(podFromTemplate(doc, 'Job', `${name}-${i}`, template));
+        break;
+      }
+      case 'CronJob':
+        set.warnings.push(`CronJob ${name}: skipped, it has no pods until it fires`);
+        break;
+      case 'DaemonSet':
+        set.daemonSets.push(podFromTemplate(doc, 'DaemonSet', name, template));
+        break;
+      case 'Node':
+        nodeDocs.push(doc);
+        break;
+      case 'NodePool': {
+        const invalid = invalidObject(document, safeParseNodePool(doc));
+        if (invalid !== undefined) throw invalid;
+        set.nodePools.push(doc as unknown as NodePool);
+        break;
+      }
+      case 'EC2NodeClass': {
+        const invalid = invalidObject(document, safeParseEC2NodeClass(doc));
+        if (invalid !== undefined) throw invalid;
+        // Like `kubectl apply` of the files in order: a later EC2NodeClass of the same name replaces the earlier.
+        const index = set.nodeClasses.findIndex((c) => c.name === name);
+        const nodeClass = { name, spec: (doc.spec ?? {}) as Record<string, unknown> };
+        if (index < 0) set.nodeClasses.push(nodeClass);
+        else {
+          set.nodeClasses[index] = nodeClass;
+          set.warnings.push(`${file}: EC2NodeClass ${name} replaces the one of the same name read before`);
+        }
+        break;
+      }
+      case 'PersistentVolumeClaim':
+        set.persistentVolumeClaims.push(doc as unknown as PersistentVolumeClaim);
+        break;
+      case 'PersistentVolume':
+        set.persistentVolumes.push(doc as unknown as PersistentVolume);
+        break;
+      case 'Namespace':
+        set.namespaces.push({ metadata: { name, labels: doc.metadata?.labels ?? {} } });
+        break;
+      case 'StorageClass':
+        set.storageClasses.push(doc as unknown as StorageClass);
+        break;
+      default:
+        set.warnings.push(`${file}: ${doc.kind ?? 'object without kind'} ${name}: ignored`);
     }
   }
   for (const doc of nodeDocs) {

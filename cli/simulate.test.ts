@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,12 +9,42 @@ import { instanceTypesFromCatalog, nodeClassSettings, readCatalogDirectory } fro
 
 const examples = fileURLToPath(new URL('../examples/simulate/', import.meta.url));
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+const pool = join(examples, 'nodepool-converted-from-seed.yaml');
+const nginx = join(examples, 'nginx-deployment.yaml');
+
+async function run(args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
-  const code = await runSimulate(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  let reads = 0;
+  const code = await runSimulate(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    stdin: () => {
+      reads += 1;
+      if (stdin === undefined || reads > 1) throw new Error('standard input read when it should not be');
+      return Promise.resolve(stdin);
+    },
+  });
   return { code, stdout, stderr };
 }
+
+/** The plan without its timing, so two runs compare equal. */
+type Plan = Omit<SimulateOutput, 'summary'> & { summary: Omit<SimulateOutput['summary'], 'elapsedMs'> };
+
+async function plan(args: string[], stdin?: string): Promise<Plan> {
+  const { code, stdout, stderr } = await run([...args, '-o', 'json'], stdin);
+  expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+  const output = JSON.parse(stdout) as SimulateOutput;
+  const { elapsedMs: _elapsed, ...summary } = output.summary;
+  return { ...output, summary };
+}
+
+/** A NodePool manifest with one requirement whose operator is `operator`. */
+const nodePoolWithOperator = (operator: string) =>
+  readFileSync(pool, 'utf8').replace(
+    '- key: node.kubernetes.io/instance-type\n          operator: In',
+    `- key: node.kubernetes.io/instance-type\n          operator: ${operator}`
+  );
 
 describe('simulate', () => {
   it('should plan the seed nginx Deployment on the converted NodePool with the documented JSON shape', async () => {
@@ -129,11 +159,92 @@ describe('simulate', () => {
   });
 
   // --region itself runs against the EC2 emulator: test/integration/simulate-region.test.ts.
-  it('should refuse --catalog with --region, --prices without --region, and unknown flags', async () => {
-    expect((await run([examples, '--region', 'us-east-1', '--catalog', BUNDLED_CATALOG])).code).toBe(2);
-    expect((await run([examples, '--prices', 'prices.json'])).code).toBe(2);
-    expect((await run([examples, '--bogus'])).code).toBe(2);
-    expect((await run([])).code).toBe(2);
+});
+
+describe('simulate -f', () => {
+  it('should plan the same for -f a -f b, --filename=, -fa, and the positional paths', async () => {
+    const positional = await plan([pool, nginx]);
+    expect(positional.summary).toEqual({ pods: 10, scheduled: 10, newNodeClaims: 2, hourlyCost: 0.288 });
+    expect(await plan(['-f', pool, '-f', nginx])).toEqual(positional);
+    expect(await plan([`--filename=${pool}`, '--filename', nginx])).toEqual(positional);
+    expect(await plan([`-f${pool}`, `-f=${nginx}`])).toEqual(positional);
+  });
+
+  it('should read standard input once for -f -', async () => {
+    const fromStdin = await plan(['-f', pool, '-f', '-'], readFileSync(nginx, 'utf8'));
+    expect(fromStdin).toEqual(await plan([pool, nginx]));
+    const twice = await run(['-f', '-', '-f', '-'], 'kind: Namespace\nmetadata: {name: a}\n');
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('standard input (-) can only be given once');
+  });
+
+  it("should read a folder's manifest files but not its sub-folders, unless -R", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simulate-'));
+    writeFileSync(join(dir, 'nodepool.yaml'), readFileSync(pool, 'utf8'));
+    writeFileSync(join(dir, 'notes.txt'), 'not a manifest: {');
+    mkdirSync(join(dir, 'apps'));
+    writeFileSync(join(dir, 'apps', 'nginx.yml'), readFileSync(nginx, 'utf8'));
+
+    const flat = await plan(['-f', dir]);
+    expect(flat.summary).toEqual({ pods: 0, scheduled: 0, newNodeClaims: 0, hourlyCost: 0 });
+    const recursive = await plan(['-f', dir, '-R']);
+    expect(recursive.summary).toEqual({ pods: 10, scheduled: 10, newNodeClaims: 2, hourlyCost: 0.288 });
+    expect(await plan(['-Rf', dir])).toEqual(recursive);
+    expect(await plan(['--recursive', dir])).toEqual(recursive);
+  });
+
+  it('should exit 1 naming the path that does not exist', async () => {
+    const { code, stderr } = await run(['-f', join(tmpdir(), 'no-such-manifest.yaml')]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^error: the path ".*no-such-manifest\.yaml" does not exist\n$/);
+  });
+});
+
+describe('simulate exit codes', () => {
+  it.each([
+    [['-f', pool, '--bogus'], 'error: unknown flag: --bogus'],
+    [['-f', pool, '-x'], "error: unknown shorthand flag: 'x' in -x"],
+    [['-f'], "error: flag needs an argument: 'f' in -f"],
+    [[pool, '-o', 'yaml'], 'error: invalid argument "yaml" for "-o": expected one of table|json'],
+    [[], 'error: no manifests given'],
+    [[pool, '--region', 'us-east-1', '--catalog', BUNDLED_CATALOG], 'error: --catalog and --region exclude each other'],
+    [[pool, '--prices', 'prices.json'], 'error: --prices goes with --region'],
+  ])('should exit 2 with one line and the --help hint for %j', async (args, message) => {
+    const { code, stdout, stderr } = await run(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain(message);
+    expect(lines[1]).toBe("see 'karpenter-temporal simulate --help'");
+  });
+
+  it('should exit 1 naming the file, the NodePool and the field of an invalid requirement', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simulate-'));
+    const file = join(dir, 'nodepool.yaml');
+    writeFileSync(file, nodePoolWithOperator('Within'));
+    const { code, stdout, stderr } = await run(['-f', file, '-f', nginx]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(
+      new RegExp(
+        `^error: ${file.replace(/[.\\/]/g, '\\$&')}: NodePool "default": spec\\.template\\.spec\\.requirements\\[0\\]\\.operator: .*In.*NotIn`
+      )
+    );
+  });
+
+  it('should exit 1 naming the file and line of a YAML syntax error, read from stdin too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'simulate-'));
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, 'apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nkind: Deployment\n');
+    const fromFile = await run(['-f', nginx, '-f', file]);
+    expect(fromFile.code).toBe(1);
+    expect(fromFile.stderr).toMatch(
+      new RegExp(`^error: ${file.replace(/[.\\/]/g, '\\$&')}:4:1: invalid YAML: Map keys must be unique\\n$`)
+    );
+    const fromStdin = await run(['-f', '-'], 'kind: Pod\nmetadata: {name: a\n');
+    expect(fromStdin.code).toBe(1);
+    expect(fromStdin.stderr).toMatch(/^error: <stdin>:\d+:\d+: invalid YAML: /);
   });
 });
 

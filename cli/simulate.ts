@@ -8,24 +8,63 @@ import { solve } from '../core/scheduling/index.js';
 import { formatResource } from '../core/scheduling/quantity.js';
 import type { SchedulingInput, SchedulingPlan } from '../core/scheduling/types.js';
 import { instanceTypesFromCatalog, nodeClassSettings, readCatalogDirectory } from './simulate-catalog.js';
+import { UsageError } from './args.js';
+import { defineCommand, type Command, type CommandSpec } from './command.js';
+import { parseManifestDocuments } from './manifest-documents.js';
+import { FILENAME_FLAG, manifestPaths, RECURSIVE_FLAG, readManifestSources } from './manifest-sources.js';
 import { loadManifests } from './simulate-manifests.js';
 import { liveCatalog, type LiveCatalog } from './simulate-region.js';
 
-export interface CommandIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-}
+const SPEC: CommandSpec = {
+  name: 'simulate',
+  synopsis: '-f FILENAME... [flags]',
+  description: `Plan the NodeClaims Karpenter would launch for the pending pods in these manifests.
 
-const USAGE = `usage: karpenter-temporal simulate <file-or-folder>... [-o table|json]
-       [--catalog DIR | --region R [--prices FILE] [--kubernetes-version 1.34] [--cluster-name NAME]]
-       [--preference-policy Respect|Ignore] [--min-values-policy Strict|BestEffort]
-  Plans NodeClaims for the pending pods in the manifests (Pods; Deployments, ReplicaSets, StatefulSets and Jobs
-  expanded to pods; DaemonSets; Nodes and the pods bound to them; Namespaces; NodePools; EC2NodeClasses; PVCs, PVs
-  and StorageClasses). Instance types come from --catalog (AWS CLI JSON plus on-demand-prices.json), from EC2 with
-  --region (the manifests' EC2NodeClasses resolved live; AWS_ENDPOINT_URL and credentials as the AWS SDK reads
-  them; on-demand prices from --prices {"type": USD/h} or else the bundled us-east-1 table; IAM is only read) or,
-  by default, the bundled us-east-1 catalogue.
-`;
+Reads Pods; Deployments, ReplicaSets, StatefulSets and Jobs (expanded to pods); DaemonSets; Nodes and the pods
+bound to them; Namespaces; NodePools and EC2NodeClasses (validated as the API server would); PVCs, PVs and
+StorageClasses. Instance types come from --catalog (AWS CLI JSON plus on-demand-prices.json), from EC2 with --region
+(the manifests' EC2NodeClasses resolved live; AWS_ENDPOINT_URL and credentials as the AWS SDK reads them; on-demand
+prices from --prices {"type": USD/h} or else the bundled us-east-1 table; IAM is only read) or, by default, the
+bundled us-east-1 catalogue. Paths may also be given without -f.`,
+  examples: [
+    'npm run cli -- simulate -f examples/simulate',
+    'npm run cli -- simulate -f nodepool.yaml -f workloads/ -R -o json',
+    'kubectl get deploy -A -o yaml | npm run cli -- simulate -f nodepool.yaml -f -',
+  ],
+  flags: [
+    FILENAME_FLAG,
+    RECURSIVE_FLAG,
+    {
+      name: 'output',
+      short: 'o',
+      value: 'FORMAT',
+      choices: ['table', 'json'],
+      default: 'table',
+      description: 'output format',
+    },
+    {
+      name: 'catalog',
+      value: 'DIR',
+      description: 'instance types from this folder (AWS CLI JSON, on-demand-prices.json)',
+    },
+    { name: 'region', value: 'REGION', description: 'instance types read live from EC2 in this region' },
+    { name: 'prices', value: 'FILE', description: 'on-demand prices {"type": USD/h} for --region' },
+    { name: 'kubernetes-version', value: 'VERSION', default: '1.34', description: 'for AMI resolution with --region' },
+    { name: 'cluster-name', value: 'NAME', default: 'simulate', description: 'for selectors and tags with --region' },
+    {
+      name: 'preference-policy',
+      value: 'POLICY',
+      choices: ['Respect', 'Ignore'],
+      description: 'preferred affinities and spreads',
+    },
+    {
+      name: 'min-values-policy',
+      value: 'POLICY',
+      choices: ['Strict', 'BestEffort'],
+      description: 'NodePool minValues',
+    },
+  ],
+};
 
 export const BUNDLED_CATALOG = fileURLToPath(new URL('../catalog/us-east-1/', import.meta.url));
 export const BUNDLED_PRICES = fileURLToPath(new URL('../catalog/us-east-1/on-demand-prices.json', import.meta.url));
@@ -115,90 +154,36 @@ export function renderTable(output: SimulateOutput): string {
   return lines.join('\n') + '\n';
 }
 
-interface Options {
-  paths: string[];
-  output: 'table' | 'json';
-  catalog?: string;
-  region?: string;
-  prices?: string;
-  kubernetesVersion: string;
-  clusterName: string;
-  preferencePolicy?: 'Respect' | 'Ignore';
-  minValuesPolicy?: 'Strict' | 'BestEffort';
-}
-
-function parseArgs(args: readonly string[]): Options | string {
-  const options: Options = { paths: [], output: 'table', kubernetesVersion: '1.34', clusterName: 'simulate' };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    const value = (): string => {
-      const next = args[++i];
-      if (next === undefined) throw new Error(`${arg} needs a value`);
-      return next;
-    };
-    if (arg === '-o' || arg === '--output') {
-      const output = value();
-      if (output !== 'json' && output !== 'table') return `unknown output ${output}`;
-      options.output = output;
-    } else if (arg === '--catalog') options.catalog = value();
-    else if (arg === '--region') options.region = value();
-    else if (arg === '--prices') options.prices = value();
-    else if (arg === '--kubernetes-version') options.kubernetesVersion = value();
-    else if (arg === '--cluster-name') options.clusterName = value();
-    else if (arg === '--preference-policy') {
-      const policy = value();
-      if (policy !== 'Respect' && policy !== 'Ignore') return `unknown preference policy ${policy}`;
-      options.preferencePolicy = policy;
-    } else if (arg === '--min-values-policy') {
-      const policy = value();
-      if (policy !== 'Strict' && policy !== 'BestEffort') return `unknown minValues policy ${policy}`;
-      options.minValuesPolicy = policy;
-    } else if (arg === '-h' || arg === '--help') return '';
-    else if (arg.startsWith('-')) return `unknown flag ${arg}`;
-    else options.paths.push(arg);
-  }
-  if (options.paths.length === 0) return 'no manifests given';
-  if (options.region !== undefined && options.catalog !== undefined) return '--catalog and --region exclude each other';
-  if (options.prices !== undefined && options.region === undefined) return '--prices goes with --region';
-  return options;
-}
-
 /** The `simulate` subcommand; returns the exit code. */
-export async function runSimulate(args: readonly string[], io: CommandIo): Promise<number> {
-  let options: Options | string;
-  try {
-    options = parseArgs(args);
-  } catch (error) {
-    options = (error as Error).message;
-  }
-  if (typeof options === 'string') {
-    if (options === '') {
-      io.stdout(USAGE);
-      return 0;
-    }
-    io.stderr(`simulate: ${options}\n${USAGE}`);
-    return 2;
-  }
-  const manifests = loadManifests(options.paths);
+export const runSimulate: Command = defineCommand(SPEC, async (args, io) => {
+  const region = args.value('region');
+  const catalog = args.value('catalog');
+  const prices = args.value('prices');
+  if (region !== undefined && catalog !== undefined) throw new UsageError('--catalog and --region exclude each other');
+  if (prices !== undefined && region === undefined) throw new UsageError('--prices goes with --region');
+  const sources = await readManifestSources(manifestPaths(args), {
+    recursive: args.enabled('recursive'),
+    stdin: io.stdin,
+  });
+  const manifests = loadManifests(sources.flatMap(parseManifestDocuments));
   for (const warning of manifests.warnings) io.stderr(`warning: ${warning}\n`);
   if (manifests.nodePools.length === 0) io.stderr('warning: no NodePool in the manifests; nothing can be launched\n');
   let instanceTypes: SchedulingInput['instanceTypes'];
   let source: LiveCatalog['source'] | undefined;
-  if (options.region !== undefined) {
+  if (region !== undefined) {
     let live: LiveCatalog;
     try {
       live = await liveCatalog({
-        region: options.region,
+        region,
         nodePools: manifests.nodePools,
         nodeClasses: manifests.nodeClasses,
-        pricesFile: options.prices,
+        pricesFile: prices,
         bundledPricesFile: BUNDLED_PRICES,
-        kubernetesVersion: options.kubernetesVersion,
-        clusterName: options.clusterName,
+        kubernetesVersion: args.value('kubernetes-version') ?? '1.34',
+        clusterName: args.value('cluster-name') ?? 'simulate',
       });
     } catch (error) {
-      io.stderr(`simulate: reading the catalogue from EC2 in ${options.region}: ${(error as Error).message}\n`);
-      return 1;
+      throw new Error(`reading the catalogue from EC2 in ${region}: ${(error as Error).message}`, { cause: error });
     }
     for (const warning of live.warnings) io.stderr(`warning: ${warning}\n`);
     instanceTypes = live.instanceTypes;
@@ -212,10 +197,12 @@ export async function runSimulate(args: readonly string[], io: CommandIo): Promi
       );
     }
     instanceTypes = instanceTypesFromCatalog(
-      readCatalogDirectory(options.catalog ?? BUNDLED_CATALOG),
+      readCatalogDirectory(catalog ?? BUNDLED_CATALOG),
       nodeClassSettings(nodeClass?.spec)
     );
   }
+  const preferencePolicy = args.value('preference-policy');
+  const minValuesPolicy = args.value('min-values-policy');
   const input: SchedulingInput = {
     pods: manifests.pendingPods,
     nodePools: manifests.nodePools,
@@ -227,8 +214,8 @@ export async function runSimulate(args: readonly string[], io: CommandIo): Promi
     storageClasses: manifests.storageClasses,
     namespaces: manifests.namespaces,
     options: {
-      ...(options.preferencePolicy !== undefined ? { preferencePolicy: options.preferencePolicy } : {}),
-      ...(options.minValuesPolicy !== undefined ? { minValuesPolicy: options.minValuesPolicy } : {}),
+      ...(preferencePolicy !== undefined ? { preferencePolicy: preferencePolicy as 'Respect' | 'Ignore' } : {}),
+      ...(minValuesPolicy !== undefined ? { minValuesPolicy: minValuesPolicy as 'Strict' | 'BestEffort' } : {}),
     },
   };
   const total = input.pods.length;
@@ -245,6 +232,6 @@ export async function runSimulate(args: readonly string[], io: CommandIo): Promi
   });
   const output = toOutput(plan, total, performance.now() - started);
   if (source !== undefined) output.catalog = source;
-  io.stdout(options.output === 'json' ? JSON.stringify(output, null, 2) + '\n' : renderTable(output));
+  io.stdout(args.value('output') === 'json' ? JSON.stringify(output, null, 2) + '\n' : renderTable(output));
   return 0;
-}
+});

@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { CommandIo } from './bin.js';
-import { temporalFlags, withTemporal } from './temporal-client.js';
+import { UsageError } from './args.js';
+import { defineCommand, type Command, type CommandSpec } from './command.js';
+import { TEMPORAL_FLAGS, temporalFlags, withTemporal } from './temporal-client.js';
 import { nodeClaimWorkflowId, stateQuery } from '../workflows/nodeclaim/messages.js';
 import type { NodeClaimState } from '../workflows/nodeclaim/state.js';
 
@@ -64,13 +65,20 @@ export function stateDetail(s: NodeClaimState): string {
   return lines.join('\n') + '\n';
 }
 
+const SPEC: CommandSpec = {
+  name: 'status',
+  synopsis: '[NODECLAIM] [flags]',
+  description: `A table of the running NodeClaim workflows, or one NodeClaim in full: conditions, timings and the
+decisions its workflow took.`,
+  examples: ['npm run cli -- status', 'npm run cli -- status default-abcde'],
+  flags: TEMPORAL_FLAGS,
+};
+
 /** `status [<nodeclaim>]`: every running NodeClaim workflow as a table, or one NodeClaim in full. */
-export async function runStatus(args: readonly string[], io: CommandIo): Promise<number> {
-  const { flags, rest } = temporalFlags(args);
-  if (rest.length > 1 || rest.some((a) => a.startsWith('--'))) {
-    io.stderr('usage: karpenter-temporal status [<nodeclaim>] [--address host:port] [--namespace ns]\n');
-    return 2;
-  }
+export const runStatus: Command = defineCommand(SPEC, async (args, io) => {
+  const rest = args.positional;
+  if (rest.length > 1) throw new UsageError(`one NodeClaim at a time; unexpected ${rest.slice(1).join(' ')}`);
+  const flags = temporalFlags(args);
   return withTemporal(flags, async (client) => {
     if (rest.length === 1) {
       try {
@@ -98,4 +106,4 @@ export async function runStatus(args: readonly string[], io: CommandIo): Promise
     io.stdout(states.length ? stateTable(states, new Date()) : 'no NodeClaim workflows are running\n');
     return 0;
   });
-}
+});
