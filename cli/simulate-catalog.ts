@@ -180,7 +180,9 @@ export function readCatalogDirectory(dir: string): CatalogFiles {
 
 /**
  * Builds the catalogue. A type without an on-demand price gets no on-demand offering (Karpenter cannot price it
- * either); spot offerings exist only where the spot price history has a Linux/UNIX price for that zone.
+ * either); with a spot price history, spot offerings exist only where it has a Linux/UNIX price for that zone, and
+ * without one every spot-capable type is offered as spot at its on-demand price (Karpenter before its first spot
+ * price update).
  */
 export function instanceTypesFromCatalog(
   files: CatalogFiles,
@@ -252,9 +254,11 @@ export function instanceTypesFromCatalog(
     for (const zone of zones) {
       if (onDemand !== undefined)
         typeOfferings.push({ zone, capacityType: 'on-demand', price: onDemand, available: true });
-      const spotPrice = spot.get(`${type.InstanceType}/${zone}`);
+      // Without any spot price history, spot is offered at the on-demand price, as Karpenter v1.14.1 does until its
+      // first spot price update (pricing.go:174, `Reset` :461); with a history, only where it has a price.
+      const spotPrice = spot.size === 0 ? onDemand : spot.get(`${type.InstanceType}/${zone}`)?.price;
       if (spotPrice !== undefined && (type.SupportedUsageClasses ?? ['spot']).includes('spot')) {
-        typeOfferings.push({ zone, capacityType: 'spot', price: spotPrice.price, available: true });
+        typeOfferings.push({ zone, capacityType: 'spot', price: spotPrice, available: true });
       }
     }
     if (typeOfferings.length === 0) continue;

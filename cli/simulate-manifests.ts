@@ -180,5 +180,12 @@ export function loadManifests(documents: readonly ManifestDocument[]): ManifestS
       set.warnings.push(`Pod ${pod.metadata.name} is bound to unknown node ${pod.spec.nodeName ?? ''}; ignored`);
     }
   }
+  // The API server's DefaultStorageClass admission gives a claim without a class the default one, as a cluster would.
+  const defaultClass = set.storageClasses.find(
+    (c) => c.metadata.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true'
+  );
+  if (defaultClass !== undefined) {
+    for (const claim of set.persistentVolumeClaims) claim.spec.storageClassName ??= defaultClass.metadata.name;
+  }
   return set;
 }

@@ -255,7 +255,9 @@ describe('catalogue', () => {
     // 8192 MiB − ceil(7.5%) = 7577 MiB; 3 ENIs × (10 − 1) + 2 = 29 pods; 70m cpu and 574 MiB kube-reserved.
     expect(m5?.capacity).toEqual({ cpu: 2000, memory: 7577 * 2 ** 20, 'ephemeral-storage': 20 * 2 ** 30, pods: 29 });
     expect(m5?.overhead.kubeReserved).toEqual({ cpu: 70, memory: 574 * 2 ** 20, 'ephemeral-storage': 2 ** 30 });
-    expect(m5?.offerings.every((o) => o.capacityType === 'on-demand' && o.price === 0.096)).toBe(true);
+    // No spot price history: spot is offered at the on-demand price, as Karpenter does before its first spot update.
+    expect(m5?.offerings.every((o) => o.price === 0.096)).toBe(true);
+    expect(new Set(m5?.offerings.map((o) => o.capacityType))).toEqual(new Set(['on-demand', 'spot']));
     expect(types.find((t) => t.name === 'm6g.large')?.requirements).toContainEqual({
       key: 'kubernetes.io/arch',
       operator: 'In',

@@ -120,7 +120,12 @@ export class PricingProvider {
     return this.onDemand[instanceType];
   }
 
+  /**
+   * Until a first spot price arrives every spot offering is priced at the type's on-demand price, as Karpenter
+   * v1.14.1 does (pricing.go:174 and `Reset`, :461); after that a (type, zone) without a spot price has none.
+   */
   spotPrice(instanceType: string, zone: string): number | undefined {
+    if (this.spot.size === 0) return this.onDemand[instanceType];
     return this.spot.get(`${instanceType}/${zone}`);
   }
 
@@ -130,7 +135,8 @@ export class PricingProvider {
     if (this.refreshedAt !== undefined && now - this.refreshedAt < PRICE_REFRESH_INTERVAL_MS) return;
     const [onDemand, spot] = await Promise.all([this.onDemandSource(), this.loadSpotPrices(now)]);
     this.onDemand = onDemand;
-    this.spot = spot;
+    // An empty answer keeps what we had, as Karpenter keeps its prices when an update finds none.
+    if (spot.size > 0) this.spot = spot;
     this.refreshedAt = now;
   }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { instanceType, node, nodePool, pod, pods, standardTypes } from './fixtures.js';
 import { solve } from './scheduler.js';
-import type { Pod, PodAffinityTerm, SchedulingInput, SchedulingPlan } from './types.js';
+import type { PersistentVolumeClaim, Pod, PodAffinityTerm, SchedulingInput, SchedulingPlan } from './types.js';
 
 const ZONE = 'topology.kubernetes.io/zone';
 const HOSTNAME = 'kubernetes.io/hostname';
@@ -894,7 +894,12 @@ const scenarios: Scenario[] = [
     name: 'should follow a bound volume to its zone',
     input: input({
       pods: [pod('db', '1', '1Gi', { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] })],
-      persistentVolumeClaims: [{ metadata: { name: 'data', namespace: 'default' }, spec: { volumeName: 'pv-1' } }],
+      persistentVolumeClaims: [
+        {
+          metadata: { name: 'data', namespace: 'default', annotations: { 'pv.kubernetes.io/bind-completed': 'yes' } },
+          spec: { volumeName: 'pv-1' },
+        },
+      ],
       persistentVolumes: [
         {
           metadata: { name: 'pv-1' },
@@ -936,6 +941,44 @@ const scenarios: Scenario[] = [
       unschedulable: [],
     },
   },
+  // Karpenter ValidatePersistentVolumeClaims (volumetopology.go:226-283): pods kube-scheduler would reject are ignored.
+  ...(
+    [
+      [
+        'a claim with a volumeName the PV controller has not annotated as bound',
+        { metadata: { name: 'data', namespace: 'default' }, spec: { volumeName: 'pv-1' } },
+        'pvc "data" is considered unbound because it does not contain annotation pv.kubernetes.io/bind-completed',
+      ],
+      [
+        'an unbound claim without a storage class',
+        { metadata: { name: 'data', namespace: 'default' }, spec: {} },
+        'unbound pvc "data" must define a storage class',
+      ],
+      [
+        'an unbound claim of an Immediate storage class (the API default)',
+        { metadata: { name: 'data', namespace: 'default' }, spec: { storageClassName: 'gp3' } },
+        'pvc "data" with immediate volume binding mode must be bound',
+      ],
+      [
+        'a claim being deleted',
+        {
+          metadata: { name: 'data', namespace: 'default', deletionTimestamp: '2026-01-01T00:00:00Z' },
+          spec: { storageClassName: 'gp3' },
+        },
+        'persistentvolumeclaim "data" is being deleted',
+      ],
+    ] as const
+  ).map(([what, claim, reason]) => ({
+    name: `should ignore a pod with ${what}`,
+    input: input({
+      pods: [pod('db', '1', '1Gi', { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }] })],
+      persistentVolumeClaims: [claim as unknown as PersistentVolumeClaim],
+      persistentVolumes: [{ metadata: { name: 'pv-1' }, spec: {} }],
+      storageClasses: [{ metadata: { name: 'gp3' }, provisioner: 'ebs.csi.aws.com' }],
+    }),
+    expected: { nodeClaims: [], existingNodes: [], unschedulable: ['default/db'] },
+    reasons: [reason],
+  })),
   {
     name: 'should report a missing PersistentVolumeClaim',
     input: input({

@@ -140,12 +140,13 @@ export interface ExistingNode {
 }
 
 export interface PersistentVolumeClaim {
-  metadata: { name: string; namespace?: string };
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string>; deletionTimestamp?: string };
   spec: { storageClassName?: string; volumeName?: string };
+  status?: { phase?: string };
 }
 
 export interface PersistentVolume {
-  metadata: { name: string };
+  metadata: { name: string; deletionTimestamp?: string };
   spec: { nodeAffinity?: { required?: { nodeSelectorTerms: NodeSelectorTerm[] } } };
 }
 

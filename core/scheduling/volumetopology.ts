@@ -5,6 +5,9 @@
 import { normalizeKey } from './labels.js';
 import type { NodeSelectorRequirement, PersistentVolume, PersistentVolumeClaim, Pod, StorageClass } from './types.js';
 
+/** Set by the PV controller once a claim is bound (kube-scheduler volumebinding `binder.go`). */
+const ANNOTATION_BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
+
 export interface VolumeLookup {
   claims: ReadonlyMap<string, PersistentVolumeClaim>;
   volumes: ReadonlyMap<string, PersistentVolume>;
@@ -36,14 +39,30 @@ export function volumeRequirements(pod: Pod, lookup: VolumeLookup): NodeSelector
     if (claimName === undefined) continue;
     const claim = lookup.claims.get(`${namespace}/${claimName}`);
     if (claim === undefined) return `persistentvolumeclaim "${claimName}" not found`;
+    // Karpenter `ValidatePersistentVolumeClaims` (volumetopology.go:226-283): a pod whose claims kube-scheduler would
+    // reject is ignored, not provisioned for.
+    if (claim.metadata.deletionTimestamp) return `persistentvolumeclaim "${claimName}" is being deleted`;
+    if (claim.status?.phase === 'Lost') {
+      return `persistentvolumeclaim "${claimName}" bound to non-existent persistentvolume`;
+    }
     let terms: NodeSelectorRequirement[][] = [];
     if (claim.spec.volumeName) {
       const pv = lookup.volumes.get(claim.spec.volumeName);
       if (pv === undefined) return `persistentvolume "${claim.spec.volumeName}" of claim "${claimName}" not found`;
+      if (pv.metadata.deletionTimestamp) return `persistentvolume "${claim.spec.volumeName}" is being deleted`;
+      // kube-scheduler treats a claim with a volumeName as bound only once the PV controller has annotated it.
+      if (claim.metadata.annotations?.[ANNOTATION_BIND_COMPLETED] === undefined) {
+        return `pvc "${claimName}" is considered unbound because it does not contain annotation ${ANNOTATION_BIND_COMPLETED}`;
+      }
       terms = (pv.spec.nodeAffinity?.required?.nodeSelectorTerms ?? []).map((t) => t.matchExpressions ?? []);
-    } else if (claim.spec.storageClassName) {
+    } else {
+      if (!claim.spec.storageClassName) return `unbound pvc "${claimName}" must define a storage class`;
       const storageClass = lookup.storageClasses.get(claim.spec.storageClassName);
       if (storageClass === undefined) return `storageclass "${claim.spec.storageClassName}" not found`;
+      // The API server defaults volumeBindingMode to Immediate; such a claim is bound before any pod schedules.
+      if ((storageClass.volumeBindingMode ?? 'Immediate') === 'Immediate') {
+        return `pvc "${claimName}" with immediate volume binding mode must be bound`;
+      }
       terms = (storageClass.allowedTopologies ?? []).map((t) =>
         (t.matchLabelExpressions ?? []).map((e) => ({ key: e.key, operator: 'In', values: e.values }))
       );

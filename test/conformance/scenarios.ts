@@ -4,12 +4,13 @@
  * `simulate` and through Karpenter v1.14.1's own scheduler (bench/karpenter-harness); both get the same pods, because
  * workloads (Deployments, StatefulSets, Jobs) are expanded to Pods once, here, with the same loader `simulate` uses.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parse, parseAllDocuments, stringify } from 'yaml';
 
+import { parseManifestDocuments } from '../../cli/manifest-documents.js';
 import { loadManifests } from '../../cli/simulate-manifests.js';
 
 export const SCENARIOS_DIR = fileURLToPath(new URL('scenarios/', import.meta.url));
@@ -25,6 +26,15 @@ export interface Scenario {
   files: string[];
   /** Workloads with a zone topology spread constraint (their per-zone shape is compared too). */
   zoneSpreadWorkloads: Set<string>;
+  /** Differences we keep on purpose, from the scenario's `accepted-differences.yaml`, each with its reason. */
+  acceptedDifferences: AcceptedDifference[];
+}
+
+export interface AcceptedDifference {
+  kind: string;
+  subject: string;
+  /** Why we differ from Karpenter here, with the Karpenter source line. */
+  reason: string;
 }
 
 type Doc = { kind?: string; metadata?: { name?: string }; spec?: Record<string, unknown> } & Record<string, unknown>;
@@ -46,6 +56,8 @@ function zoneSpreadWorkloads(docs: Doc[]): Set<string> {
   return names;
 }
 
+const ACCEPTED_FILE = 'accepted-differences.yaml';
+
 export function listScenarios(only?: string): Scenario[] {
   return readdirSync(SCENARIOS_DIR, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && (only === undefined || entry.name.includes(only)))
@@ -54,7 +66,7 @@ export function listScenarios(only?: string): Scenario[] {
     .map((name) => {
       const dir = join(SCENARIOS_DIR, name);
       const own = readdirSync(dir)
-        .filter((file) => /\.ya?ml$/.test(file))
+        .filter((file) => /\.ya?ml$/.test(file) && file !== ACCEPTED_FILE)
         .sort()
         .map((file) => join(dir, file));
       const docs = own.flatMap(documents);
@@ -65,6 +77,9 @@ export function listScenarios(only?: string): Scenario[] {
         description: firstLine.replace(/^#\s*/, ''),
         files: bringsClass ? own : [COMMON_NODE_CLASS, ...own],
         zoneSpreadWorkloads: zoneSpreadWorkloads(docs),
+        acceptedDifferences: existsSync(join(dir, ACCEPTED_FILE))
+          ? (parse(readFileSync(join(dir, ACCEPTED_FILE), 'utf8')) as AcceptedDifference[])
+          : [],
       };
     });
 }
@@ -78,7 +93,8 @@ export function conformanceCatalog(root = mkdtempSync(join(tmpdir(), 'kt-conform
   return root;
 }
 
-const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob']);
+// Pods too: the loader returns them (with their namespace defaulted) among the pending pods written below.
+const WORKLOAD_KINDS = new Set(['Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'CronJob']);
 
 /**
  * Writes each scenario as the harness reads it: the scenario's objects with every workload replaced by the Pods our
@@ -89,7 +105,9 @@ export function writeExpandedScenarios(scenarios: readonly Scenario[], root: str
     const dir = join(root, scenario.name);
     mkdirSync(dir, { recursive: true });
     const kept = scenario.files.flatMap(documents).filter((doc) => !WORKLOAD_KINDS.has(doc.kind ?? ''));
-    const manifests = loadManifests(scenario.files);
+    const manifests = loadManifests(
+      scenario.files.flatMap((file) => parseManifestDocuments({ name: file, text: readFileSync(file, 'utf8') }))
+    );
     const keptClaims = new Set(
       kept.filter((doc) => doc.kind === 'PersistentVolumeClaim').map((doc) => doc.metadata?.name ?? '')
     );
@@ -104,7 +122,8 @@ export function writeExpandedScenarios(scenarios: readonly Scenario[], root: str
       };
       return { apiVersion: 'v1', kind: 'Pod', metadata, spec: pod.spec };
     });
-    const out = [...kept, ...generatedClaims, ...pods].map((doc) => stringify(doc)).join('---\n');
+    // YAML 1.1 quoting (yes, on, ...) since the harness's Go YAML reader still reads 1.1 booleans.
+    const out = [...kept, ...generatedClaims, ...pods].map((doc) => stringify(doc, { version: '1.1' })).join('---\n');
     writeFileSync(join(dir, 'scenario.yaml'), out);
   }
 }
