@@ -3,7 +3,7 @@
 // side: pods placed, NodeClaims, $/h, capacity types, and every difference in meaning with its reason.
 // Exit 0 when no scenario differs except where a difference is documented as deliberate, 1 otherwise.
 import { harnessBinary } from '../test/conformance/run.js';
-import { conformanceCatalog, listScenarios } from '../test/conformance/scenarios.js';
+import { conformanceCatalogs, listScenarios } from '../test/conformance/scenarios.js';
 import { runConformance } from '../test/conformance/suite.js';
 
 const argValue = (name: string): string | undefined => {
@@ -19,10 +19,10 @@ if (scenarios.length === 0) {
   log(`no scenario matches ${only ?? ''}`);
   process.exit(2);
 }
-const catalog = conformanceCatalog();
+const catalogs = conformanceCatalogs();
 const binary = harnessBinary(log);
 log(`${scenarios.length} scenarios through Karpenter v1.14.1 (${binary}) and through simulate`);
-const { results, karpenterSeconds, simulateSeconds } = await runConformance(scenarios, { binary, catalog, log });
+const { results, karpenterSeconds, simulateSeconds } = await runConformance(scenarios, { binary, catalogs, log });
 
 if (json) {
   process.stdout.write(

@@ -28,6 +28,11 @@ export interface Scenario {
   zoneSpreadWorkloads: Set<string>;
   /** Differences we keep on purpose, from the scenario's `accepted-differences.yaml`, each with its reason. */
   acceptedDifferences: AcceptedDifference[];
+  /**
+   * `suite` (default): the bundled catalogue plus the suite's spot prices. `bundled`: the bundled catalogue as
+   * `simulate` uses it by default, with no spot prices at all. From the scenario's `options.yaml`.
+   */
+  catalog: 'suite' | 'bundled';
 }
 
 export interface AcceptedDifference {
@@ -57,6 +62,7 @@ function zoneSpreadWorkloads(docs: Doc[]): Set<string> {
 }
 
 const ACCEPTED_FILE = 'accepted-differences.yaml';
+const OPTIONS_FILE = 'options.yaml';
 
 export function listScenarios(only?: string): Scenario[] {
   return readdirSync(SCENARIOS_DIR, { withFileTypes: true })
@@ -66,7 +72,7 @@ export function listScenarios(only?: string): Scenario[] {
     .map((name) => {
       const dir = join(SCENARIOS_DIR, name);
       const own = readdirSync(dir)
-        .filter((file) => /\.ya?ml$/.test(file) && file !== ACCEPTED_FILE)
+        .filter((file) => /\.ya?ml$/.test(file) && file !== ACCEPTED_FILE && file !== OPTIONS_FILE)
         .sort()
         .map((file) => join(dir, file));
       const docs = own.flatMap(documents);
@@ -77,6 +83,10 @@ export function listScenarios(only?: string): Scenario[] {
         description: firstLine.replace(/^#\s*/, ''),
         files: bringsClass ? own : [COMMON_NODE_CLASS, ...own],
         zoneSpreadWorkloads: zoneSpreadWorkloads(docs),
+        catalog: existsSync(join(dir, OPTIONS_FILE))
+          ? ((parse(readFileSync(join(dir, OPTIONS_FILE), 'utf8')) as { catalog?: 'suite' | 'bundled' }).catalog ??
+            'suite')
+          : 'suite',
         acceptedDifferences: existsSync(join(dir, ACCEPTED_FILE))
           ? (parse(readFileSync(join(dir, ACCEPTED_FILE), 'utf8')) as AcceptedDifference[])
           : [],
@@ -84,13 +94,18 @@ export function listScenarios(only?: string): Scenario[] {
     });
 }
 
-/** A catalogue folder for both planners: the bundled files plus the suite's spot price history. */
-export function conformanceCatalog(root = mkdtempSync(join(tmpdir(), 'kt-conformance-catalog-'))): string {
+export type CatalogFolders = Record<Scenario['catalog'], string>;
+
+/**
+ * The catalogue folders both planners read: `suite` has the bundled files plus the suite's spot price history,
+ * `bundled` is the bundled catalogue itself.
+ */
+export function conformanceCatalogs(root = mkdtempSync(join(tmpdir(), 'kt-conformance-catalog-'))): CatalogFolders {
   for (const file of ['instance-types.json', 'instance-type-offerings.json', 'on-demand-prices.json']) {
     symlinkSync(join(BUNDLED_CATALOG, file), join(root, file));
   }
   symlinkSync(SPOT_PRICES, join(root, 'spot-price-history.json'));
-  return root;
+  return { suite: root, bundled: BUNDLED_CATALOG };
 }
 
 // Pods too: the loader returns them (with their namespace defaulted) among the pending pods written below.

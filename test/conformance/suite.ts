@@ -8,7 +8,7 @@
  */
 import { comparePlans, type Comparison, type Difference, type KarpenterPlan } from './compare.js';
 import { planWithKarpenter, planWithSimulate } from './run.js';
-import type { Scenario } from './scenarios.js';
+import type { CatalogFolders, Scenario } from './scenarios.js';
 
 export type Verdict = 'same' | 'deliberate' | 'different';
 
@@ -31,15 +31,29 @@ function unexplained(scenario: Scenario, differences: readonly Difference[]): Di
 
 export async function runConformance(
   scenarios: readonly Scenario[],
-  options: { binary: string; catalog: string; retries?: number; log?: (line: string) => void }
+  options: { binary: string; catalogs: CatalogFolders; retries?: number; log?: (line: string) => void }
 ): Promise<{ results: ScenarioResult[]; karpenterSeconds: number; simulateSeconds: number }> {
   const log = options.log ?? (() => undefined);
   let started = performance.now();
-  const first = planWithKarpenter(scenarios, options.catalog, options.binary);
+  // One harness process per catalogue.
+  const karpenter = (subset: readonly Scenario[]): Map<string, KarpenterPlan> => {
+    const plans = new Map<string, KarpenterPlan>();
+    for (const catalog of ['suite', 'bundled'] as const) {
+      const group = subset.filter((s) => s.catalog === catalog);
+      if (group.length === 0) continue;
+      for (const [name, plan] of planWithKarpenter(group, options.catalogs[catalog], options.binary)) {
+        plans.set(name, plan);
+      }
+    }
+    return plans;
+  };
+  const first = karpenter(scenarios);
   let karpenterSeconds = (performance.now() - started) / 1000;
   started = performance.now();
   const ours = new Map<string, Awaited<ReturnType<typeof planWithSimulate>>>();
-  for (const scenario of scenarios) ours.set(scenario.name, await planWithSimulate(scenario, options.catalog));
+  for (const scenario of scenarios) {
+    ours.set(scenario.name, await planWithSimulate(scenario, options.catalogs[scenario.catalog]));
+  }
   const simulateSeconds = (performance.now() - started) / 1000;
 
   const missing: KarpenterPlan = { nodeClaims: [], unschedulable: [], error: 'no result from the harness' };
@@ -56,11 +70,7 @@ export async function runConformance(
     if (open.length === 0) break;
     log(`Karpenter run ${attempt} for ${open.map((r) => r.scenario.name).join(', ')} (its tie-breaks are random)`);
     started = performance.now();
-    const again = planWithKarpenter(
-      open.map((r) => r.scenario),
-      options.catalog,
-      options.binary
-    );
+    const again = karpenter(open.map((r) => r.scenario));
     karpenterSeconds += (performance.now() - started) / 1000;
     for (const result of open) {
       result.karpenterRuns = attempt;

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 
 import { harnessBinary } from '../conformance/run.js';
-import { conformanceCatalog, listScenarios } from '../conformance/scenarios.js';
+import { conformanceCatalogs, listScenarios } from '../conformance/scenarios.js';
 import { runConformance, type ScenarioResult } from '../conformance/suite.js';
 
 const scenarios = listScenarios();
@@ -14,7 +14,7 @@ let results = new Map<string, ScenarioResult>();
 beforeAll(async () => {
   const run = await runConformance(scenarios, {
     binary: harnessBinary((line) => process.stderr.write(`${line}\n`)),
-    catalog: conformanceCatalog(),
+    catalogs: conformanceCatalogs(),
   });
   results = new Map(run.results.map((r) => [r.scenario.name, r]));
 }, 900_000);

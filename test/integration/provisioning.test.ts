@@ -156,6 +156,13 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
           },
         },
       }),
+      // Says nothing about capacity type: Karpenter v1.14.1 writes the offered capacity types onto the NodeClaim and
+      // launches spot (test/conformance shows its own code doing so).
+      nodePool('defaults', {
+        template: {
+          spec: { requirements: [{ key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['m5'] }] },
+        },
+      }),
       nodePool('gpu', {
         template: {
           spec: {
@@ -202,7 +209,7 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
     // With KT_RECORD_HISTORIES=1 the provisioner's history (every round of this file) joins the replay corpus.
     recordHistory(temporal, provisioningWorkflowId(endpoints.clusterName), 'provisioning-rounds');
     for (const w of workers) await w.process.stop();
-    for (const name of ['general', 'gpu', 'limited', 'tainted']) {
+    for (const name of ['general', 'defaults', 'gpu', 'limited', 'tainted']) {
       await k8s.custom.deleteClusterCustomObject({ ...NODEPOOLS, name: pool(name) }).catch(() => undefined);
     }
     await k8s.core.deleteNamespace({ name: namespace }).catch(() => undefined);
@@ -263,6 +270,29 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
     expect(arm!['node.kubernetes.io/instance-type']).toMatch(/^m6g\./);
     const spread = await nodeLabels(await allRunning('spread', 3));
     expect(new Set(spread.map((l) => l['topology.kubernetes.io/zone'])).size).toBe(3);
+  });
+
+  it('launches spot for a NodePool that says nothing about capacity type, as Karpenter v1.14.1 does', async () => {
+    await k8s.apps.createNamespacedDeployment({
+      namespace,
+      body: deployment(
+        'nodefault',
+        2,
+        { nodeSelector: { 'karpenter.sh/nodepool': pool('defaults') } },
+        { cpu: '500m' }
+      ),
+    });
+    const labels = await nodeLabels(await allRunning('nodefault', 2));
+    expect(labels.map((l) => l['karpenter.sh/capacity-type'])).toEqual(labels.map(() => 'spot'));
+    const claims = (await ourNodeClaims()).filter(
+      (c) => c.metadata.labels?.['karpenter.sh/nodepool'] === pool('defaults')
+    );
+    expect(claims.length).toBeGreaterThan(0);
+    for (const claim of claims) {
+      expect(claim.spec?.requirements).toContainEqual(
+        expect.objectContaining({ key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand', 'spot'] })
+      );
+    }
   });
 
   it('gives a GPU pod a GPU instance, and keeps a pod without the toleration off a tainted pool', async () => {
