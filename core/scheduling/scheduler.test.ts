@@ -307,10 +307,11 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'should break NodePool weight ties by name',
-    input: input({ pods: [pod('p', '1', '1Gi')], nodePools: [nodePool('zeta'), nodePool('alpha')] }),
+    // Karpenter OrderByWeight (pkg/utils/nodepool/nodepool.go:167) sorts equal weights by name, descending.
+    name: 'should break NodePool weight ties by name, last name first as Karpenter does',
+    input: input({ pods: [pod('p', '1', '1Gi')], nodePools: [nodePool('alpha'), nodePool('zeta')] }),
     expected: {
-      nodeClaims: [{ nodePool: 'alpha', launch: 'small/zone-a/on-demand', pods: ['default/p'] }],
+      nodeClaims: [{ nodePool: 'zeta', launch: 'small/zone-a/on-demand', pods: ['default/p'] }],
       existingNodes: [],
       unschedulable: [],
     },

@@ -191,12 +191,14 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
   );
 
   // Like Karpenter's provisioner: static NodePools and NodePools being deleted never launch for pending pods.
+  // Highest weight first; equal weights by name in *descending* order (Karpenter `OrderByWeight`,
+  // pkg/utils/nodepool/nodepool.go:161-170: `nps[a].Name > nps[b].Name`).
   const nodePools = input.nodePools
     .filter((nodePool) => nodePool.spec.replicas === undefined && nodePool.metadata.deletionTimestamp === undefined)
     .sort(
       (a, b) =>
         (b.spec.weight ?? 0) - (a.spec.weight ?? 0) ||
-        (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0)
+        (a.metadata.name > b.metadata.name ? -1 : a.metadata.name < b.metadata.name ? 1 : 0)
     );
   const templates = nodePools.map((nodePool, i) => {
     const used = usage.get(nodePool.metadata.name);
