@@ -102,7 +102,13 @@ export class PlannedNodeClaim {
       requirements = requirements.merge(podClass.requirements);
     }
     if (podClass.hasTopology) {
-      const result = ctx.topology.addRequirements(spec, podClass.topology, podClass.strictRequirements, requirements);
+      const result = ctx.topology.addRequirements(
+        spec,
+        podClass.topology,
+        podClass.strictRequirements,
+        requirements,
+        zoneRanker(this, podClass, requirements, ctx)
+      );
       if ('error' in result) return result.error;
       const error = requirements.compatibleError(result.requirements, ctx.allowUndefined);
       if (error !== undefined) return `incompatible topology requirements, ${error}`;
@@ -125,6 +131,44 @@ export class PlannedNodeClaim {
       ctx.topology.record(podClass.spec, podClass.topology, this.requirements, this.template.taints);
     }
   }
+}
+
+/**
+ * For a zone spread with several equally filled zones: the cheapest offering, per zone, of the claim's options that
+ * would hold it with the pod. Computed on the first call only, since most placements need no tie-break.
+ */
+function zoneRanker(
+  claim: PlannedNodeClaim,
+  podClass: PodClass,
+  requirements: Requirements,
+  ctx: AddContext
+): (zone: string) => number {
+  let cheapest: Map<string, number> | undefined;
+  return (zone) => {
+    if (cheapest === undefined) {
+      cheapest = new Map();
+      const { catalog, dims: d } = ctx;
+      const allowed = catalog.allowedCombos(requirements);
+      const effective = claim.template.effective;
+      for (const t of claim.options) {
+        let fits = true;
+        for (let k = 0; k < d && fits; k++) {
+          fits = (claim.requests[k] ?? 0) + (podClass.requests[k] ?? 0) <= (effective[t * d + k] ?? 0);
+        }
+        if (!fits) continue;
+        const combos = catalog.typeCombos[t] ?? [];
+        const prices = catalog.typePrices[t] ?? [];
+        for (let i = 0; i < combos.length; i++) {
+          const combo = combos[i] ?? 0;
+          if (allowed[combo] !== 1) continue;
+          const offeringZone = catalog.combos[combo]?.zone ?? '';
+          const price = prices[i] ?? Infinity;
+          if (price < (cheapest.get(offeringZone) ?? Infinity)) cheapest.set(offeringZone, price);
+        }
+      }
+    }
+    return cheapest.get(zone) ?? Infinity;
+  };
 }
 
 /** Host ports conflict on the same protocol and port when either binds all addresses or both bind the same one. */

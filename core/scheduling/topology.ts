@@ -3,7 +3,7 @@
  * anti-affinity, shared by hash), the inverse anti-affinity groups of pods that keep others away, and the universe
  * of domains per topology key.
  */
-import { LABEL_HOSTNAME, normalizeKey } from './labels.js';
+import { LABEL_HOSTNAME, LABEL_ZONE, normalizeKey } from './labels.js';
 import type { SchedulingSpec } from './podspec.js';
 import { type Requirement, Requirements } from './requirements.js';
 import { compileSelector, selectorKey } from './selector.js';
@@ -309,7 +309,8 @@ export class Topology {
     spec: SchedulingSpec,
     topology: ClassTopology,
     strictRequirements: Requirements,
-    nodeRequirements: Requirements
+    nodeRequirements: Requirements,
+    rankZone?: (zone: string) => number
   ): { requirements: Requirements } | { error: string } {
     let result: Requirements | undefined;
     for (const list of [topology.owned, topology.selectingInverse]) {
@@ -319,7 +320,8 @@ export class Topology {
           list === topology.owned ? selfSelecting : false,
           strictRequirements.get(group.key),
           nodeRequirements.get(group.key),
-          this.providers.get(group.key)
+          this.providers.get(group.key),
+          group.key === LABEL_ZONE ? rankZone : undefined
         );
         if (domains.isEmpty()) return { error: group.unsatisfiable };
         result = (result ?? new Requirements()).with(domains);

@@ -130,11 +130,12 @@ export class TopologyGroup {
     selfSelecting: boolean,
     podDomains: Requirement | undefined,
     nodeDomains: Requirement | undefined,
-    domainProviders: ReadonlyMap<string, readonly (readonly Taint[])[]> | undefined
+    domainProviders: ReadonlyMap<string, readonly (readonly Taint[])[]> | undefined,
+    rank?: (domain: string) => number
   ): Requirement {
     switch (this.type) {
       case 'topology spread':
-        return this.nextSpreadDomain(selfSelecting, podDomains, nodeDomains, domainProviders);
+        return this.nextSpreadDomain(selfSelecting, podDomains, nodeDomains, domainProviders, rank);
       case 'pod affinity':
         return this.nextAffinityDomains(selfSelecting, podDomains, nodeDomains);
       case 'pod anti-affinity':
@@ -151,19 +152,31 @@ export class TopologyGroup {
     selfSelecting: boolean,
     podDomains: Requirement | undefined,
     nodeDomains: Requirement | undefined,
-    domainProviders: ReadonlyMap<string, readonly (readonly Taint[])[]> | undefined
+    domainProviders: ReadonlyMap<string, readonly (readonly Taint[])[]> | undefined,
+    rank: ((domain: string) => number) | undefined
   ): Requirement {
     const min = this.domainMinCount(podDomains, domainProviders);
     let best: string | undefined;
     let bestCount = Infinity;
+    let bestRank = Infinity;
     for (const domain of this.candidates(nodeDomains)) {
       const counted = this.counts.get(domain);
       if (counted === undefined || (nodeDomains !== undefined && !nodeDomains.has(domain))) continue;
       const count = selfSelecting ? counted + 1 : counted;
       // kube-scheduler: 'existing matching num' + 'if self-match (1 or 0)' - 'global min matching num' <= 'maxSkew'
-      if (count - min <= this.maxSkew && count < bestCount) {
+      if (count - min > this.maxSkew || count > bestCount) continue;
+      // Karpenter takes the least-filled domain and breaks ties at random (Go map order); we break them by `rank`
+      // (for zones: the cheapest launch there), else by first seen.
+      if (count < bestCount) {
         best = domain;
         bestCount = count;
+        bestRank = rank === undefined ? Infinity : rank(domain);
+      } else if (rank !== undefined) {
+        const domainRank = rank(domain);
+        if (domainRank < bestRank) {
+          best = domain;
+          bestRank = domainRank;
+        }
       }
     }
     return best === undefined ? Requirement.doesNotExist(this.key) : Requirement.in(this.key, [best]);
