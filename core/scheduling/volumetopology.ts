@@ -45,7 +45,7 @@ export function volumeRequirements(pod: Pod, lookup: VolumeLookup): NodeSelector
     if (claim.status?.phase === 'Lost') {
       return `persistentvolumeclaim "${claimName}" bound to non-existent persistentvolume`;
     }
-    let terms: NodeSelectorRequirement[][] = [];
+    let terms: NodeSelectorRequirement[][];
     if (claim.spec.volumeName) {
       const pv = lookup.volumes.get(claim.spec.volumeName);
       if (pv === undefined) return `persistentvolume "${claim.spec.volumeName}" of claim "${claimName}" not found`;
