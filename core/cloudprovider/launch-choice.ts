@@ -43,6 +43,11 @@ export interface LaunchRules {
   hasMinValues: boolean;
   /** Default MAX_LAUNCH_INSTANCE_TYPES. */
   maxInstanceTypes?: number;
+  /**
+   * The cheapest on-demand price over all of the NodeClaim's (non-exotic) types, for a caller that passes only the
+   * price-ordered types that can still make the cut; computed from `types` when absent.
+   */
+  cheapestOnDemand?: number;
 }
 
 export interface LaunchChoice<T extends LaunchOffering> {
@@ -72,7 +77,7 @@ export function chooseLaunch<T extends LaunchOffering>(
   }
   if (!rules.hasMinValues && rules.allowsSpotAndOnDemand) {
     const all = remaining.flatMap((type) => type.offerings);
-    const cheapestOnDemand = cheapest(all.filter((o) => o.capacityType === 'on-demand'));
+    const cheapestOnDemand = rules.cheapestOnDemand ?? cheapest(all.filter((o) => o.capacityType === 'on-demand'));
     const hasSpot = all.some((o) => o.capacityType === 'spot');
     if (hasSpot && cheapestOnDemand < Infinity) {
       remaining = remaining

@@ -5,7 +5,7 @@
  */
 import type { CompiledCatalog, ResourceDimensions } from './catalog.js';
 import type { ExistingNodeState } from './existingnode.js';
-import { chooseLaunch } from '../cloudprovider/launch-choice.js';
+import { chooseLaunch, MAX_LAUNCH_INSTANCE_TYPES } from '../cloudprovider/launch-choice.js';
 import { LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_INSTANCE_TYPE } from './labels.js';
 import { holds, type PlannedNodeClaim } from './nodeclaim.js';
 import { Requirement } from './requirements.js';
@@ -48,10 +48,80 @@ function offeringsOf(type: number, allowed: Uint8Array, catalog: CompiledCatalog
   return out;
 }
 
-/** The capacity types the NodeClaim's types offer, sorted. */
-function capacityTypesOf(types: readonly { type: number }[], allowed: Uint8Array, catalog: CompiledCatalog): string[] {
+/**
+ * The types that can make chooseLaunch's cut of 60, found without building every type's offerings (a NodeClaim can
+ * hold hundreds of types): the same exotic rule, the cheapest on-demand price over all remaining types for the spot
+ * rule, then types in price order until no later one can beat the 60th cheapest — a type's price after the spot
+ * rule is never below its cheapest offering, which is the order they come in.
+ */
+function launchCandidates(
+  holding: readonly { type: number; price: number }[],
+  allowed: Uint8Array,
+  catalog: CompiledCatalog,
+  rules: { allowsSpotAndOnDemand: boolean; hasMinValues: boolean }
+): { types: number[]; cheapestOnDemand: number } {
+  let pool = holding;
+  if (!rules.hasMinValues && holding.some(({ type }) => catalog.types[type]?.exotic !== true)) {
+    pool = holding.filter(({ type }) => catalog.types[type]?.exotic !== true);
+  }
+  let cheapestOnDemand = Infinity;
+  let hasSpot = false;
+  for (const { type } of pool) {
+    const combos = catalog.typeCombos[type] ?? [];
+    const prices = catalog.typePrices[type] ?? [];
+    for (let i = 0; i < combos.length; i++) {
+      const combo = combos[i] ?? 0;
+      if (allowed[combo] !== 1) continue;
+      const capacityType = catalog.combos[combo]?.capacityType;
+      if (capacityType === 'on-demand') cheapestOnDemand = Math.min(cheapestOnDemand, prices[i] ?? Infinity);
+      else if (capacityType === 'spot') hasSpot = true;
+    }
+  }
+  const spotCap =
+    !rules.hasMinValues && rules.allowsSpotAndOnDemand && hasSpot && cheapestOnDemand < Infinity
+      ? cheapestOnDemand
+      : Infinity;
+  const types: number[] = [];
+  // The 60 lowest prices after the spot rule so far, ascending; the last is the price to beat.
+  const lowest: number[] = [];
+  for (const { type, price } of pool) {
+    if (lowest.length >= MAX_LAUNCH_INSTANCE_TYPES && price > (lowest[lowest.length - 1] ?? Infinity)) break;
+    const combos = catalog.typeCombos[type] ?? [];
+    const prices = catalog.typePrices[type] ?? [];
+    let best = Infinity;
+    for (let i = 0; i < combos.length; i++) {
+      const combo = combos[i] ?? 0;
+      const offeringPrice = prices[i] ?? Infinity;
+      if (allowed[combo] !== 1) continue;
+      if (catalog.combos[combo]?.capacityType === 'spot' && offeringPrice > spotCap) continue;
+      if (offeringPrice < best) best = offeringPrice;
+    }
+    if (best === Infinity) continue;
+    types.push(type);
+    let at = lowest.length;
+    while (at > 0 && (lowest[at - 1] ?? 0) > best) at--;
+    lowest.splice(at, 0, best);
+    if (lowest.length > MAX_LAUNCH_INSTANCE_TYPES) lowest.pop();
+  }
+  return { types, cheapestOnDemand };
+}
+
+/** The capacity types the NodeClaim's types offer, sorted; stops once every capacity type the catalogue has is seen. */
+function capacityTypesOf(
+  types: readonly { type: number }[],
+  allowed: Uint8Array,
+  catalog: CompiledCatalog
+): string[] {
+  const all = new Set(catalog.combos.map((combo) => combo.capacityType)).size;
   const found = new Set<string>();
-  for (const { type } of types) for (const o of offeringsOf(type, allowed, catalog)) found.add(o.capacityType);
+  for (const { type } of types) {
+    const combos = catalog.typeCombos[type] ?? [];
+    for (let i = 0; i < combos.length; i++) {
+      const combo = combos[i] ?? 0;
+      if (allowed[combo] === 1) found.add(catalog.combos[combo]?.capacityType ?? '');
+    }
+    if (found.size === all) break;
+  }
   return [...found].sort();
 }
 
@@ -86,17 +156,19 @@ export function buildPlan(input: PlanInput): SchedulingPlan {
     }
     const capacityTypes = capacityTypesOf(holding, claim.allowedCombos, catalog);
     const capacityTypeRequirement = claim.requirements.get(LABEL_CAPACITY_TYPE);
+    const rules = {
+      allowsSpotAndOnDemand:
+        (capacityTypeRequirement?.has('spot') ?? true) && (capacityTypeRequirement?.has('on-demand') ?? true),
+      hasMinValues: claim.template.minValuesKeys.length > 0,
+    };
+    const candidates = launchCandidates(holding, claim.allowedCombos, catalog, rules);
     const choice = chooseLaunch(
-      holding.map(({ type }) => ({
+      candidates.types.map((type) => ({
         name: catalog.names[type] ?? '',
         exotic: catalog.types[type]?.exotic === true,
         offerings: offeringsOf(type, claim.allowedCombos, catalog),
       })),
-      {
-        allowsSpotAndOnDemand:
-          (capacityTypeRequirement?.has('spot') ?? true) && (capacityTypeRequirement?.has('on-demand') ?? true),
-        hasMinValues: claim.template.minValuesKeys.length > 0,
-      }
+      { ...rules, cheapestOnDemand: candidates.cheapestOnDemand }
     );
     const launch = choice?.overrides[0];
     if (launch === undefined) {
