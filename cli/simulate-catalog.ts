@@ -13,7 +13,7 @@ import {
   maxPods,
   vmMemoryCapacity,
   type EvictionSignal,
-} from '../core/cloudprovider/overhead.js';
+} from '../adapters/aws/overhead.js';
 import type { InstanceType, Offering, RequirementSpec } from '../core/cloudprovider/types.js';
 import { canonicalResource } from '../core/scheduling/quantity.js';
 

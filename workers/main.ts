@@ -13,7 +13,7 @@ import { createNodeClaimActivities } from '../activities/nodeclaim/activities.js
 import { createDisruptionActivities } from '../activities/disruption/activities.js';
 import { createGarbageCollectionActivities } from '../activities/garbage-collection.js';
 import { createInterruptionActivities } from '../activities/interruption/activities.js';
-import { createNodeClassStatusActivities } from '../activities/nodeclass-status.js';
+import { createNodeClassReconciler } from '../adapters/aws/nodeclass-reconciler.js';
 import { sqsInterruptionQueue } from '../adapters/aws/interruption-queue.js';
 import { kubernetesDisruption } from '../adapters/kubernetes/disruption.js';
 import { createPreflightActivities } from '../activities/preflight.js';
@@ -184,7 +184,7 @@ if (config.watch) {
     (object, type, reason, message) => disruptionKube.recordEvent(object, type, reason, message)
   );
 
-  const { reconcileNodeClassStatus } = createNodeClassStatusActivities({
+  const { reconcileNodeClassStatus } = createNodeClassReconciler({
     ec2,
     ssm,
     iam,

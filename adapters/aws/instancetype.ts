@@ -18,7 +18,7 @@ import {
   maxPods,
   vmMemoryCapacity,
   type EvictionSignal,
-} from '../../core/cloudprovider/index.js';
+} from './overhead.js';
 import { Quantity } from '../../core/resources/index.js';
 import type { AmiFamily, KubeletConfiguration } from './nodeclass.js';
 import type { OfferingKey } from './ice-cache.js';
