@@ -158,7 +158,7 @@ function evictionSignal(value: string | undefined, name: string): EvictionSignal
   return { quantity: parseCanonical(name, value) };
 }
 
-/** Capacity and overhead by Karpenter's formulas (`core/cloudprovider/overhead.ts`, shared with the kubelet bridge). */
+/** Capacity and overhead by Karpenter's formulas (`overhead.ts`, shared with the kubelet bridge). */
 export function capacityAndOverhead(
   info: InstanceTypeInfo,
   options: CapacityOptions
