@@ -4,6 +4,7 @@
  *
  * - `karpenter.sh/v1` NodePool and NodeClaim: `apis/v1/`.
  * - `karpenter.k8s.aws/v1` EC2NodeClass: `apis/aws/`.
+ * - `karpenter.kwok.sh/v1alpha1` KWOKNodeClass: `apis/kwok/`.
  * - Well-known and restricted labels: `apis/labels.ts`.
  * - `parseNodePool`, `parseNodeClaim`, `parseEC2NodeClass` validate, fill in Karpenter's defaults and throw
  *   `InvalidObjectError` (type `InvalidObject`) whose issues name the field path.
@@ -11,6 +12,7 @@
  * Workflow-safe: no IO, no Node built-ins.
  */
 export * from './aws/ec2nodeclass.js';
+export * from './kwok/kwoknodeclass.js';
 export * from './common.js';
 export * from './labels.js';
 export * from './parse.js';

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 
 import { ec2NodeClassSchema } from './aws/ec2nodeclass.js';
 import type { EC2NodeClass } from './aws/ec2nodeclass.js';
+import { kwokNodeClassSchema, type KWOKNodeClass } from './kwok/kwoknodeclass.js';
 import { nodeClaimSchema } from './v1/nodeclaim.js';
 import type { NodeClaim } from './v1/nodeclaim.js';
 import { nodePoolSchema } from './v1/nodepool.js';
@@ -81,6 +82,7 @@ function parser<S extends z.ZodType>(kind: string, schema: S) {
 const nodePool = parser('NodePool', nodePoolSchema);
 const nodeClaim = parser('NodeClaim', nodeClaimSchema);
 const ec2NodeClass = parser('EC2NodeClass', ec2NodeClassSchema);
+const kwokNodeClass = parser('KWOKNodeClass', kwokNodeClassSchema);
 
 /** Validates a NodePool and fills in Karpenter's defaults; throws InvalidObjectError (`InvalidObject`). */
 export const parseNodePool: (input: unknown) => NodePool = nodePool.parse;
@@ -89,9 +91,13 @@ export const parseNodeClaim: (input: unknown) => NodeClaim = nodeClaim.parse;
 export const safeParseNodeClaim: (input: unknown) => ParseResult<NodeClaim> = nodeClaim.safeParse;
 export const parseEC2NodeClass: (input: unknown) => EC2NodeClass = ec2NodeClass.parse;
 export const safeParseEC2NodeClass: (input: unknown) => ParseResult<EC2NodeClass> = ec2NodeClass.safeParse;
+export const parseKWOKNodeClass: (input: unknown) => KWOKNodeClass = kwokNodeClass.parse;
+export const safeParseKWOKNodeClass: (input: unknown) => ParseResult<KWOKNodeClass> = kwokNodeClass.safeParse;
 
-/** Parses any of the three kinds by its `kind` field. */
-export function safeParseKarpenterObject(input: unknown): ParseResult<NodePool | NodeClaim | EC2NodeClass> {
+/** Parses any of the kinds by its `kind` field. */
+export function safeParseKarpenterObject(
+  input: unknown
+): ParseResult<NodePool | NodeClaim | EC2NodeClass | KWOKNodeClass> {
   const kind = (input as { kind?: unknown } | null)?.kind;
   switch (kind) {
     case 'NodePool':
@@ -100,13 +106,15 @@ export function safeParseKarpenterObject(input: unknown): ParseResult<NodePool |
       return safeParseNodeClaim(input);
     case 'EC2NodeClass':
       return safeParseEC2NodeClass(input);
+    case 'KWOKNodeClass':
+      return safeParseKWOKNodeClass(input);
     default:
       return {
         success: false,
         error: new InvalidObjectError(String(kind), [
           {
             field: 'kind',
-            message: `unsupported kind ${JSON.stringify(kind)}: expected NodePool, NodeClaim or EC2NodeClass`,
+            message: `unsupported kind ${JSON.stringify(kind)}: expected NodePool, NodeClaim, EC2NodeClass or KWOKNodeClass`,
           },
         ]),
       };

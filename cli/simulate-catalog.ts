@@ -1,7 +1,7 @@
 /**
  * Instance types for `simulate` from AWS CLI output: `describe-instance-types`, `describe-instance-type-offerings
  * --location-type availability-zone`, optional `describe-spot-price-history`, and `on-demand-prices.json`. Capacity
- * and overhead follow Karpenter's AWS formulas (`core/cloudprovider/overhead.ts`) for the EC2NodeClass given.
+ * and overhead follow Karpenter's AWS formulas (`adapters/aws/overhead.ts`) for the EC2NodeClass given.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import {
   maxPods,
   vmMemoryCapacity,
   type EvictionSignal,
-} from '../core/cloudprovider/overhead.js';
+} from '../adapters/aws/overhead.js';
 import type { InstanceType, Offering, RequirementSpec } from '../core/cloudprovider/types.js';
 import { isExoticInstanceType } from '../adapters/aws/instancetype.js';
 import { canonicalResource } from '../core/scheduling/quantity.js';

@@ -2,6 +2,7 @@
 // Temporal UI, applies the seed's Provisioner converted to a NodePool + EC2NodeClass, starts a worker, deploys the
 // seed's nginx (10 replicas) and shows it live: pods pending -> NodeClaims launched -> nodes Ready -> pods Running.
 // Then it prints a summary and keeps running for exploration until Ctrl-C (`--once`: exit with the demo's status).
+// `--provider kwok`: the same demo on the kwok cloud provider (a KWOKNodeClass, no EC2 emulator or kubelet bridge).
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand } from '@aws-sdk/client-iam';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { Client, Connection } from '@temporalio/client';
 import { convertProvisioner } from '../cli/convert.js';
+import { genericInstanceTypeOptions } from '../adapters/kwok/instancetypes.js';
 import { iamClient, kubeConfigFor } from '../testbed/clients.js';
 import { requirePart } from '../testbed/endpoints.js';
 import { startTestbed } from '../testbed/index.js';
@@ -20,14 +22,31 @@ import { watchScaleDown, type ScaleDownSummary } from './scale-down.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const once = process.argv.includes('--once');
+const providerArg = process.argv.indexOf('--provider');
+const provider = providerArg >= 0 ? process.argv[providerArg + 1] : 'aws';
+if (provider !== 'aws' && provider !== 'kwok') {
+  process.stderr.write(`--provider must be aws or kwok, not ${String(provider)}\n`);
+  process.exit(2);
+}
+const kwok = provider === 'kwok';
+/** The kwok catalogue's shapes of the seed's m5.large (2 vCPU, 8 GiB) and m5.xlarge (4 vCPU, 16 GiB). */
+const KWOK_TYPE_FOR: Record<string, string> = { 'm5.large': 's-2x-amd64-linux', 'm5.xlarge': 's-4x-amd64-linux' };
 const timeoutMs = 5 * 60_000;
 
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
 const started = Date.now();
 const stamp = (): string => `[sandbox +${((Date.now() - started) / 1000).toFixed(1)}s]`;
 
-say(`${stamp()} bringing up the test bed (Temporal with UI, Kubernetes ${'1.34'}, kwok, EC2 emulator, kubelet bridge)`);
-const testbed = await startTestbed({ ui: true, log: (m) => say(m) });
+say(
+  kwok
+    ? `${stamp()} bringing up the test bed (Temporal with UI, Kubernetes ${'1.34'}, kwok; the kwok provider needs no EC2 emulator)`
+    : `${stamp()} bringing up the test bed (Temporal with UI, Kubernetes ${'1.34'}, kwok, EC2 emulator, kubelet bridge)`
+);
+const testbed = await startTestbed({
+  ui: true,
+  log: (m) => say(m),
+  ...(kwok ? { parts: ['temporal', 'kubernetes', 'kwok'] as const } : {}),
+});
 let stopping = false;
 const shutdown = async (code: number): Promise<never> => {
   if (!stopping) {
@@ -42,7 +61,6 @@ process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
 
 const endpoints = testbed.endpoints;
-const aws = requirePart(endpoints, 'aws');
 const temporal = requirePart(endpoints, 'temporal');
 const kc = kubeConfigFor(requirePart(endpoints, 'kubernetes'));
 let worker: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
@@ -58,21 +76,37 @@ try {
         .replaceAll('your-cluster-name', endpoints.clusterName)
         .replaceAll('your-instance-profile', `KarpenterNodeInstanceProfile-${endpoints.clusterName}`)
     ) as Record<string, unknown>;
-  const nodeClass = forSandbox(converted.ec2NodeClass) as { spec: { amiSelectorTerms: unknown[] } };
-  // EKS publishes no AL2 AMIs for Kubernetes 1.33+ (convert says so too): the sandbox runs 1.34, so AL2023.
-  nodeClass.spec.amiSelectorTerms = [{ alias: 'al2023@latest' }];
+  let nodeClass: Record<string, unknown>;
   const nodePool = forSandbox(converted.nodePool);
-  say(
-    `${stamp()} converted the seed's Provisioner: NodePool "default" (m5.large, m5.xlarge; on-demand) + EC2NodeClass "default" (AMI alias al2023@latest: EKS has no AL2 AMIs for 1.34)`
-  );
+  if (kwok) {
+    // The same NodePool on the kwok provider: its KWOKNodeClass, and the kwok types of the seed's two shapes.
+    nodeClass = { apiVersion: 'karpenter.kwok.sh/v1alpha1', kind: 'KWOKNodeClass', metadata: { name: 'default' } };
+    const spec = (nodePool as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec;
+    spec['nodeClassRef'] = { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' };
+    for (const r of spec['requirements'] as { key: string; values?: string[] }[]) {
+      if (r.key === 'node.kubernetes.io/instance-type') r.values = r.values?.map((v) => KWOK_TYPE_FOR[v] ?? v);
+    }
+    say(
+      `${stamp()} converted the seed's Provisioner: NodePool "default" (on-demand) on KWOKNodeClass "default", m5.large and m5.xlarge as their kwok shapes ${Object.values(KWOK_TYPE_FOR).join(', ')}`
+    );
+  } else {
+    const ec2NodeClass = forSandbox(converted.ec2NodeClass) as { spec: { amiSelectorTerms: unknown[] } };
+    // EKS publishes no AL2 AMIs for Kubernetes 1.33+ (convert says so too): the sandbox runs 1.34, so AL2023.
+    ec2NodeClass.spec.amiSelectorTerms = [{ alias: 'al2023@latest' }];
+    nodeClass = ec2NodeClass as unknown as Record<string, unknown>;
+    say(
+      `${stamp()} converted the seed's Provisioner: NodePool "default" (m5.large, m5.xlarge; on-demand) + EC2NodeClass "default" (AMI alias al2023@latest: EKS has no AL2 AMIs for 1.34)`
+    );
 
-  // The instance profile the seed names, with the node role the test bed created.
-  const iam = iamClient(aws);
-  const profile = `KarpenterNodeInstanceProfile-${endpoints.clusterName}`;
-  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: profile })).catch(() => undefined);
-  await iam
-    .send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profile, RoleName: aws.nodeRole }))
-    .catch(() => undefined);
+    // The instance profile the seed names, with the node role the test bed created.
+    const aws = requirePart(endpoints, 'aws');
+    const iam = iamClient(aws);
+    const profile = `KarpenterNodeInstanceProfile-${endpoints.clusterName}`;
+    await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: profile })).catch(() => undefined);
+    await iam
+      .send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: profile, RoleName: aws.nodeRole }))
+      .catch(() => undefined);
+  }
 
   const objects = KubernetesObjectApi.makeApiClient(kc);
   for (const doc of [nodeClass, nodePool]) {
@@ -90,7 +124,12 @@ try {
   // The whole autoscaler: provisioning, and the disruption loop with garbage collection.
   worker = await startWorkerProcess(endpoints, {
     taskQueue: 'karpenter-temporal',
-    env: { KT_PROVISION: 'true', KT_DISRUPT: 'true', KT_SDK_METRICS_PORT: String((await freePorts(1))[0]) },
+    env: {
+      KT_PROVISION: 'true',
+      KT_DISRUPT: 'true',
+      KT_SDK_METRICS_PORT: String((await freePorts(1))[0]),
+      ...(kwok ? { KT_CLOUD_PROVIDER: 'kwok' } : {}),
+    },
   });
 
   const deployment = parseAllDocuments(
@@ -105,7 +144,22 @@ try {
     app: 'nginx',
     namespace: 'default',
     replicas: 10,
-    prices: JSON.parse(readFileSync(aws.onDemandPricesFile, 'utf8')) as Record<string, number>,
+    ...(kwok
+      ? {
+          prices: Object.fromEntries(
+            genericInstanceTypeOptions().map((t) => [
+              t.name,
+              t.offerings.find((o) => o.capacityType === 'on-demand')?.price ?? 0,
+            ])
+          ),
+          priceSource: "the kwok provider's synthetic catalogue",
+        }
+      : {
+          prices: JSON.parse(readFileSync(requirePart(endpoints, 'aws').onDemandPricesFile, 'utf8')) as Record<
+            string,
+            number
+          >,
+        }),
     timeoutMs,
     say: (line) => say(`${stamp()} ${line}`),
   });

@@ -26,6 +26,8 @@ export async function watchDemo(options: {
   namespace: string;
   replicas: number;
   prices: Record<string, number>;
+  /** Where the prices come from, for the report's total. */
+  priceSource?: string;
   timeoutMs: number;
   say: (line: string) => void;
 }): Promise<DemoSummary> {
@@ -99,7 +101,7 @@ export async function watchDemo(options: {
       : `Demo incomplete after ${options.timeoutMs / 1000} s.`,
     '',
     formatTable(rows).trimEnd(),
-    `Total: $${total.toFixed(4)}/h (on-demand prices of the EC2 emulator's synthetic table)`,
+    `Total: $${total.toFixed(4)}/h (on-demand prices of ${options.priceSource ?? "the EC2 emulator's synthetic table"})`,
     '',
     'Time from the deployment to:',
     ...timeline,

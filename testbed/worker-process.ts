@@ -18,7 +18,9 @@ export async function startWorkerProcess(
 ): Promise<{ process: ManagedProcess; taskQueue: string; logFile: string; metricsUrl: string }> {
   const temporal = requirePart(endpoints, 'temporal');
   const kubernetes = requirePart(endpoints, 'kubernetes');
-  const aws = requirePart(endpoints, 'aws');
+  // The kwok provider needs no EC2 emulator: a test bed of Temporal, Kubernetes and kwok is enough for it.
+  const kwok = options.env?.['KT_CLOUD_PROVIDER'] === 'kwok';
+  const aws = kwok ? endpoints.aws : requirePart(endpoints, 'aws');
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const logFile = join(endpoints.dir, `worker-${taskQueue}.log`);
   const proc = ManagedProcess.start({
@@ -33,13 +35,17 @@ export async function startWorkerProcess(
       TEMPORAL_NAMESPACE: temporal.namespace,
       KT_TASK_QUEUE: taskQueue,
       KUBECONFIG: kubernetes.kubeconfig,
-      AWS_REGION: aws.region,
-      AWS_ENDPOINT_URL: aws.endpoint,
-      AWS_ACCESS_KEY_ID: aws.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+      ...(aws && !kwok
+        ? {
+            AWS_REGION: aws.region,
+            AWS_ENDPOINT_URL: aws.endpoint,
+            AWS_ACCESS_KEY_ID: aws.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: aws.secretAccessKey,
+            KT_ON_DEMAND_PRICES_FILE: aws.onDemandPricesFile,
+          }
+        : {}),
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      KT_ON_DEMAND_PRICES_FILE: aws.onDemandPricesFile,
       LOG_LEVEL: 'info',
       // The provisioner is one per cluster and lives on the task queue of the worker that starts it: only the
       // callers that exercise provisioning (its tests, the sandbox, the benchmark) turn its pod watcher on.

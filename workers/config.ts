@@ -11,7 +11,15 @@ const WorkerEnv = z.object({
   // temporal-connection.ts, through @temporalio/envconfig, as every Temporal SDK and CLI reads them.
   KT_TASK_QUEUE: z.string().default('karpenter-temporal'),
   KUBECONFIG: z.string().optional(),
-  AWS_REGION: z.string().min(1, 'AWS_REGION is required'),
+  /**
+   * Which CloudProvider launches nodes: `aws` (EC2) or `kwok` (kwok-simulated Nodes, no cloud; Karpenter's kwok
+   * provider). One per cluster: a NodePool whose node class belongs to the other provider gets no instance types.
+   */
+  KT_CLOUD_PROVIDER: z.enum(['aws', 'kwok']).default('aws'),
+  /** The kwok provider's instance-type catalogue (JSON, adapters/kwok/instancetypes.ts); the bundled one when unset. */
+  KT_KWOK_INSTANCE_TYPES_FILE: z.string().min(1).optional(),
+  /** Required with the aws provider. */
+  AWS_REGION: z.string().min(1).optional(),
   /** Set for the test bed's EC2 emulator; unset in AWS. */
   AWS_ENDPOINT_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
@@ -65,12 +73,21 @@ const WorkerEnv = z.object({
    */
   KT_SDK_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
+/** What no single variable can say: the aws provider needs its region. */
+const CheckedWorkerEnv = WorkerEnv.superRefine((e, ctx) => {
+  if (e.KT_CLOUD_PROVIDER === 'aws' && e.AWS_REGION === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'AWS_REGION is required' });
+  }
+});
 
 export interface WorkerConfig {
   clusterName: string;
   temporal: { connect: TemporalConnectConfig; namespace: string; taskQueue: string };
   kubeconfig: string | undefined;
+  cloudProvider: 'aws' | 'kwok';
+  /** Region is '' with the kwok provider. */
   aws: { region: string; endpoint: string | undefined };
+  kwok: { instanceTypesFile: string | undefined };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   clusterEndpoint: string | undefined;
   lifecycle: Partial<LifecycleSettings>;
@@ -91,7 +108,7 @@ export class WorkerConfigError extends Error {
 }
 
 export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
-  const parsed = WorkerEnv.safeParse(env);
+  const parsed = CheckedWorkerEnv.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new WorkerConfigError(`invalid worker environment: ${problems}`);
@@ -103,7 +120,9 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     temporal: { connect, namespace: connect.namespace, taskQueue: e.KT_TASK_QUEUE },
     metrics: { host: e.KT_METRICS_HOST, port: e.KT_METRICS_PORT, sdkPort: e.KT_SDK_METRICS_PORT },
     kubeconfig: e.KUBECONFIG,
-    aws: { region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL },
+    cloudProvider: e.KT_CLOUD_PROVIDER,
+    aws: { region: e.AWS_REGION ?? '', endpoint: e.AWS_ENDPOINT_URL },
+    kwok: { instanceTypesFile: e.KT_KWOK_INSTANCE_TYPES_FILE },
     logLevel: e.LOG_LEVEL,
     clusterEndpoint: e.CLUSTER_ENDPOINT,
     lifecycle: {

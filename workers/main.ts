@@ -1,33 +1,16 @@
-// The worker process: reads the environment, builds the Kubernetes, AWS and Temporal clients, runs the Temporal
-// worker, the NodeClaim watcher and the EC2NodeClass controller.
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { GetProductsCommand, PricingClient } from '@aws-sdk/client-pricing';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SSMClient } from '@aws-sdk/client-ssm';
+// The worker process: reads the environment, builds the Kubernetes and Temporal clients and the cloud provider
+// KT_CLOUD_PROVIDER names (workers/cloud.ts), runs the Temporal worker, the NodeClaim watcher and the node class
+// controllers of that provider.
 import { CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { readFileSync } from 'node:fs';
 import { createNodeClaimActivities } from '../activities/nodeclaim/activities.js';
 import { createDisruptionActivities } from '../activities/disruption/activities.js';
 import { createGarbageCollectionActivities } from '../activities/garbage-collection.js';
 import { createInterruptionActivities } from '../activities/interruption/activities.js';
-import { createNodeClassStatusActivities } from '../activities/nodeclass-status.js';
-import { sqsInterruptionQueue } from '../adapters/aws/interruption-queue.js';
 import { kubernetesDisruption } from '../adapters/kubernetes/disruption.js';
 import { createPreflightActivities } from '../activities/preflight.js';
-import { createAwsCloudProvider } from '../adapters/aws/cloudprovider.js';
 import type { NodePoolLike } from '../core/cloudprovider/cloudprovider.js';
-import { systemClock } from '../adapters/aws/clock.js';
-import { kubernetesNodeClasses } from '../adapters/aws/nodeclass-store.js';
-import {
-  firstAvailable,
-  pricingApiOnDemandPrices,
-  staticOnDemandPrices,
-  type GetProducts,
-} from '../adapters/aws/pricing.js';
-import { ec2Zones } from '../adapters/aws/zones.js';
 import { kubernetesClusterInfo } from '../adapters/kubernetes/cluster-info.js';
 import { kubernetesLifecycle } from '../adapters/kubernetes/lifecycle.js';
 import { NodeClaimWatcher } from '../adapters/kubernetes/nodeclaim-watcher.js';
@@ -40,7 +23,7 @@ import { loadWorkerConfig } from './config.js';
 import { temporalLifecycleNotifier } from './lifecycle-notifier.js';
 import { createLogger, temporalLoggerFor } from './logging.js';
 import { temporalProvisionerNotifier } from './provisioning-notifier.js';
-import { NodeClassController } from './nodeclass-controller.js';
+import { buildCloud } from './cloud.js';
 import { ensureClusterSingletons } from './cluster-singletons.js';
 import { temporalNodeClaimDisrupter } from './nodeclaim-disrupter.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -69,38 +52,11 @@ Runtime.install({
 const kubeConfig = new KubeConfig();
 if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
 else kubeConfig.loadFromCluster();
-const aws = { region: config.aws.region, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}) };
-const ec2 = new EC2Client(aws);
-const ssm = new SSMClient(aws);
-const iam = new IAMClient(aws);
 const custom = kubeConfig.makeApiClient(CustomObjectsApi);
 const version = await kubeConfig.makeApiClient(VersionApi).getCode();
 const kubernetesVersion = `${version.major}.${version.minor.replace(/\D.*$/, '')}`;
-
-// On-demand prices: an explicit table when given (isolated VPCs, the test bed's emulator); otherwise the Pricing API
-// (served from us-east-1 for every region) with the bundled us-east-1 table as the fallback Karpenter also keeps.
-const readPrices = (file: string | URL): Record<string, number> =>
-  JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
-const pricing = new PricingClient({ region: 'us-east-1' });
-const onDemandPrices = config.onDemandPricesFile
-  ? staticOnDemandPrices(readPrices(config.onDemandPricesFile))
-  : firstAvailable(
-      pricingApiOnDemandPrices(
-        async (input) => (await pricing.send(new GetProductsCommand(input))) as Awaited<ReturnType<GetProducts>>,
-        config.aws.region
-      ),
-      staticOnDemandPrices(readPrices(new URL('../catalog/us-east-1/on-demand-prices.json', import.meta.url)))
-    );
-const awsCloud = createAwsCloudProvider({
-  ec2,
-  ssm,
-  iam,
-  clusterName: config.clusterName,
-  clusterEndpoint: config.clusterEndpoint ?? kubeConfig.getCurrentCluster()?.server ?? '',
-  region: config.aws.region,
-  nodeClasses: kubernetesNodeClasses(custom),
-  onDemandPrices,
-});
+const cloudParts = buildCloud({ config, kubeConfig, custom, kubernetesVersion, logger: rootLogger });
+const baseCloud = cloudParts.provider;
 
 // NodePool usage, limits, cost and NodeClaims by type, read from the cluster when Prometheus scrapes. Prices come
 // from the provider's catalogue (cached), called undecorated so scrapes do not show up as cloud provider calls.
@@ -111,14 +67,14 @@ const readClusterGauges = async () => {
   ])) as [{ items: unknown[] }, { items: unknown[] }];
   const types = new Map<string, InstanceType>();
   for (const pool of pools.items as NodePoolLike[]) {
-    for (const type of await awsCloud.getInstanceTypes(pool).catch(() => [] as InstanceType[]))
+    for (const type of await baseCloud.getInstanceTypes(pool).catch(() => [] as InstanceType[]))
       types.set(type.name, type);
   }
   return clusterGauges(pools.items as NodePoolView[], claims.items as NodeClaimView[], catalogueOfferingPrice(types));
 };
 let pendingPods: () => number = () => 0;
 const metrics = createPrometheusMetrics({ readCluster: readClusterGauges, pendingPods: () => pendingPods() });
-const cloud = withCloudProviderMetrics(awsCloud, metrics.cloudProvider);
+const cloud = withCloudProviderMetrics(baseCloud, metrics.cloudProvider);
 
 // One resolved connection (address, TLS or mTLS, API key, gRPC metadata) for the worker and the client alike.
 const connection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
@@ -137,8 +93,13 @@ const worker = await Worker.create({
   workflowsPath,
   bundlerOptions,
   activities: {
-    ...createPreflightActivities({ cluster: kubernetesClusterInfo(kubeConfig), cloud: ec2Zones(ec2) }),
-    ...createNodeClaimActivities({ kube: lifecycleKube, cloud, tagger: cloud, metrics: metrics.activities }),
+    ...createPreflightActivities({ cluster: kubernetesClusterInfo(kubeConfig), cloud: cloudParts.zones }),
+    ...createNodeClaimActivities({
+      kube: lifecycleKube,
+      cloud,
+      ...(cloudParts.tagger ? { tagger: cloudParts.tagger } : {}),
+      metrics: metrics.activities,
+    }),
     ...createProvisioningActivities({
       snapshot,
       cloud,
@@ -158,9 +119,9 @@ const worker = await Worker.create({
       metrics: metrics.activities,
     }),
     ...createGarbageCollectionActivities({ cloud, snapshot, lifecycle: lifecycleKube }),
-    ...(config.interruptionQueue
+    ...(cloudParts.interruptionQueue
       ? createInterruptionActivities({
-          queue: sqsInterruptionQueue(new SQSClient(aws), config.interruptionQueue),
+          queue: cloudParts.interruptionQueue,
           findNodeClaim: (instanceId) => disruptionKube.findNodeClaimByInstanceId(instanceId),
           disruptNodeClaim,
           recordEvent: (object, type, reason, message) => disruptionKube.recordEvent(object, type, reason, message),
@@ -183,24 +144,8 @@ if (config.watch) {
     rootLogger.child({ component: 'nodeclaim-watcher' }),
     (object, type, reason, message) => disruptionKube.recordEvent(object, type, reason, message)
   );
-
-  const { reconcileNodeClassStatus } = createNodeClassStatusActivities({
-    ec2,
-    ssm,
-    iam,
-    objects: custom,
-    clusterName: config.clusterName,
-    region: config.aws.region,
-    kubernetesVersion,
-    clock: systemClock,
-  });
-  const nodeClasses = new NodeClassController(
-    kubeConfig,
-    reconcileNodeClassStatus,
-    rootLogger.child({ component: 'ec2nodeclass-controller' })
-  );
-  await Promise.all([watcher.start(), nodeClasses.start()]);
-  background.push(watcher, nodeClasses);
+  const [, controllers] = await Promise.all([watcher.start(), cloudParts.startControllers()]);
+  background.push(watcher, ...controllers);
 }
 if (config.provision) {
   const pods = new PendingPodWatcher(
@@ -248,7 +193,7 @@ if (config.disrupt) {
     taskQueue: config.temporal.taskQueue,
     disruption: config.disruption,
     gcIntervalSeconds: config.gcIntervalSeconds,
-    interruption: config.interruptionQueue !== undefined,
+    interruption: cloudParts.interruptionQueue !== undefined,
   });
 }
 
@@ -275,6 +220,7 @@ logger.info(
     namespace: config.temporal.namespace,
     temporal: config.temporal.connect.summary,
     kubernetesVersion,
+    cloudProvider: baseCloud.name(),
     watch: config.watch,
     disrupt: config.disrupt,
     interruptionQueue: config.interruptionQueue ?? null,

@@ -1,6 +1,6 @@
 import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { NodeClassReadiness } from '../activities/nodeclass-status.js';
+import type { NodeClassReadiness } from '../adapters/aws/nodeclass-reconciler.js';
 import { EC2NODECLASS_RESOURCE } from '../adapters/aws/nodeclass-store.js';
 import { restartOnError } from '../adapters/kubernetes/informer-restart.js';
 

@@ -178,4 +178,19 @@ describe('loadWorkerConfig', () => {
     expect((error as unknown as { type: string }).type).toBe('WorkerConfigInvalid');
     expect(error.message).toMatch(/KT_METRICS_PORT/);
   });
+
+  it('should default to the aws provider, which needs AWS_REGION; the kwok provider needs none', () => {
+    expect(loadWorkerConfig(worker).cloudProvider).toBe('aws');
+    const { AWS_REGION: _region, ...withoutRegion } = worker;
+    expect(errorOf(() => loadWorkerConfig(withoutRegion)).message).toMatch(/AWS_REGION: AWS_REGION is required/);
+    const kwok = loadWorkerConfig({
+      ...withoutRegion,
+      KT_CLOUD_PROVIDER: 'kwok',
+      KT_KWOK_INSTANCE_TYPES_FILE: '/t.json',
+    });
+    expect(kwok).toMatchObject({ cloudProvider: 'kwok', kwok: { instanceTypesFile: '/t.json' }, aws: { region: '' } });
+    expect(errorOf(() => loadWorkerConfig({ ...worker, KT_CLOUD_PROVIDER: 'azure' })).message).toMatch(
+      /KT_CLOUD_PROVIDER/
+    );
+  });
 });

@@ -1,10 +1,5 @@
 import { Context } from '@temporalio/activity';
-import {
-  DRAINS,
-  MalformedInterruptionMessage,
-  parseInterruptionMessage,
-  type InterruptionKind,
-} from '../../core/interruption/messages.js';
+import { DRAINS, type InterruptionKind, type InterruptionMessage } from '../../core/interruption/messages.js';
 import type { DisruptOutcome } from '../disruption/activities.js';
 import { noopMetrics, type AutoscalerMetrics } from '../metrics.js';
 
@@ -14,11 +9,13 @@ export interface QueueMessage {
   body: string;
 }
 
-/** The interruption queue (SQS in AWS). */
+/** The interruption queue (SQS in AWS), which also knows its cloud's message format. */
 export interface InterruptionQueue {
   /** Long-polls up to `waitSeconds` for up to 10 messages. */
   receive(waitSeconds: number): Promise<QueueMessage[]>;
   delete(receiptHandle: string): Promise<void>;
+  /** One message's body as an interruption; throws a `MalformedInterruptionMessage` (by type) for anything else. */
+  parse(body: string): InterruptionMessage;
 }
 
 export interface InterruptionDeps {
@@ -65,16 +62,16 @@ export function createInterruptionActivities(deps: InterruptionDeps) {
   async function handle(message: QueueMessage): Promise<HandledMessage> {
     let parsed;
     try {
-      parsed = parseInterruptionMessage(message.body);
+      parsed = deps.queue.parse(message.body);
     } catch (err) {
-      if (!(err instanceof MalformedInterruptionMessage)) throw err;
+      if ((err as { type?: unknown }).type !== 'MalformedInterruptionMessage') throw err;
       metrics.interruptionReceived('malformed');
       // Karpenter deletes what it cannot parse: leaving it would redeliver it forever.
       Context.current().log.warn('dropped a malformed interruption message', {
         messageId: message.id,
-        error: err.message,
+        error: (err as Error).message,
       });
-      return { id: message.id, kind: 'malformed', action: `dropped: ${err.message}` };
+      return { id: message.id, kind: 'malformed', action: `dropped: ${(err as Error).message}` };
     }
     metrics.interruptionReceived(parsed.kind);
     const actions: string[] = [];

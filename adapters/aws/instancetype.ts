@@ -18,7 +18,7 @@ import {
   maxPods,
   vmMemoryCapacity,
   type EvictionSignal,
-} from '../../core/cloudprovider/index.js';
+} from './overhead.js';
 import { Quantity } from '../../core/resources/index.js';
 import type { AmiFamily, KubeletConfiguration } from './nodeclass.js';
 import type { OfferingKey } from './ice-cache.js';
@@ -158,7 +158,7 @@ function evictionSignal(value: string | undefined, name: string): EvictionSignal
   return { quantity: parseCanonical(name, value) };
 }
 
-/** Capacity and overhead by Karpenter's formulas (`core/cloudprovider/overhead.ts`, shared with the kubelet bridge). */
+/** Capacity and overhead by Karpenter's formulas (`overhead.ts`, shared with the kubelet bridge). */
 export function capacityAndOverhead(
   info: InstanceTypeInfo,
   options: CapacityOptions

@@ -1,5 +1,6 @@
 import { DeleteMessageCommand, GetQueueUrlCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { InterruptionQueue } from '../../activities/interruption/activities.js';
+import { parseInterruptionMessage } from './interruption-messages.js';
 
 /** The interruption queue on SQS, named (as Karpenter's `--interruption-queue`) or given by URL. */
 export function sqsInterruptionQueue(sqs: SQSClient, queue: string): InterruptionQueue {
@@ -31,5 +32,7 @@ export function sqsInterruptionQueue(sqs: SQSClient, queue: string): Interruptio
     async delete(receiptHandle) {
       await sqs.send(new DeleteMessageCommand({ QueueUrl: await queueUrl(), ReceiptHandle: receiptHandle }));
     },
+    // EventBridge events: spot interruption, rebalance, state change, scheduled health events.
+    parse: parseInterruptionMessage,
   };
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 
 import { ec2NodeClassSpecSchema, ec2NodeClassStatusSchema } from '../aws/ec2nodeclass.js';
+import { kwokNodeClassSpecSchema, kwokNodeClassStatusSchema } from '../kwok/kwoknodeclass.js';
 import { nodeClaimSpecSchema, nodeClaimStatusSchema } from '../v1/nodeclaim.js';
 import { nodePoolSpecSchema, nodePoolStatusSchema } from '../v1/nodepool.js';
 import type { JSONSchemaProps } from './openapi.js';
@@ -25,6 +26,8 @@ interface CrdSource {
   status: z.ZodType;
   printerColumns: PrinterColumn[];
   scale?: { specReplicasPath: string; statusReplicasPath: string };
+  /** Spec may be omitted (Karpenter's KWOKNodeClass has `spec,omitempty`). */
+  specOptional?: boolean;
 }
 
 const READY: PrinterColumn = {
@@ -34,7 +37,7 @@ const READY: PrinterColumn = {
 };
 const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
 
-/** The three CRDs, with Karpenter's names, categories and printer columns. */
+/** The CRDs: Karpenter's two, and one node class per cloud provider, with Karpenter's names, categories and printer columns. */
 export const CRD_SOURCES: readonly CrdSource[] = [
   {
     group: 'karpenter.sh',
@@ -91,6 +94,19 @@ export const CRD_SOURCES: readonly CrdSource[] = [
     status: ec2NodeClassStatusSchema,
     printerColumns: [READY, AGE, { name: 'Role', type: 'string', jsonPath: '.spec.role', priority: 1 }],
   },
+  {
+    group: 'karpenter.kwok.sh',
+    version: 'v1alpha1',
+    kind: 'KWOKNodeClass',
+    plural: 'kwoknodeclasses',
+    singular: 'kwoknodeclass',
+    shortNames: ['kwoknc', 'kwokncs'],
+    description: 'KWOKNodeClass is the Schema for the KWOKNodeClass API (kwok-simulated nodes, no cloud)',
+    spec: kwokNodeClassSpecSchema,
+    status: kwokNodeClassStatusSchema,
+    printerColumns: [READY, AGE],
+    specOptional: true,
+  },
 ];
 
 /** The file name Karpenter uses for a CRD (`<group>_<plural>.yaml`). */
@@ -116,7 +132,7 @@ export function buildCrd(source: CrdSource): JSONSchemaProps {
       spec: toStructuralSchema(source.spec, `${source.kind}.spec`),
       status: toStructuralSchema(source.status, `${source.kind}.status`),
     },
-    required: ['spec'],
+    ...(source.specOptional ? {} : { required: ['spec'] }),
   };
   const subresources: JSONSchemaProps = { status: {} };
   if (source.scale) subresources['scale'] = source.scale;

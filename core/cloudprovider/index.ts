@@ -2,5 +2,4 @@ export * from './types.js';
 export * from './instancetype.js';
 export * from './errors.js';
 export * from './cloudprovider.js';
-export * from './overhead.js';
 export * from './launch-choice.js';

@@ -4,7 +4,7 @@ import { ApiextensionsV1Api, CustomObjectsApi, type V1CustomResourceDefinition }
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { parse } from 'yaml';
-import { createNodeClassStatusActivities } from '../../activities/nodeclass-status.js';
+import { createNodeClassReconciler } from '../../adapters/aws/nodeclass-reconciler.js';
 import { createAwsCloudProvider } from '../../adapters/aws/cloudprovider.js';
 import { ec2NodeClassHash, NODECLASS_HASH_ANNOTATION } from '../../adapters/aws/drift.js';
 import { deleteInstanceProfile, instanceProfileName } from '../../adapters/aws/instanceprofile.js';
@@ -266,7 +266,7 @@ describe('EC2NodeClass resolution on the EC2 emulator', () => {
   it('should reconcile an EC2NodeClass object through the activities, launch from it, and finalize it', async () => {
     const objects = await nodeClassApi();
     const nodeClassName = name('activity');
-    const activities = createNodeClassStatusActivities({
+    const activities = createNodeClassReconciler({
       ec2: fx.ec2,
       ssm: fx.ssm,
       iam: fx.iam,

@@ -242,52 +242,22 @@ describe('disruption: emptiness, consolidation, drift, expiration, interruption,
     const deployments = await k8s.apps.listNamespacedDeployment({ namespace });
     for (const d of deployments.items)
       await k8s.apps.deleteNamespacedDeployment({ name: d.metadata!.name!, namespace }).catch(() => undefined);
-    for (const name of ['empty', 'cons', 'drift', 'expire', 'frozen', 'guarded', 'spot'])
+    for (const name of ['cons', 'drift', 'expire', 'frozen', 'guarded', 'spot'])
       for (const claim of await claimsOf(name)) await k8s.deleteNodeClaim(claim.metadata.name).catch(() => undefined);
     await eventually(
       'this file’s NodeClaims gone',
       async () => {
-        for (const name of ['empty', 'cons', 'drift', 'expire', 'frozen', 'guarded', 'spot'])
+        for (const name of ['cons', 'drift', 'expire', 'frozen', 'guarded', 'spot'])
           if ((await claimsOf(name)).length > 0) return false;
         return true;
       },
       120_000
     ).catch(() => undefined);
     await worker?.process.stop();
-    for (const name of ['empty', 'cons', 'drift', 'expire', 'frozen', 'guarded', 'spot'])
+    for (const name of ['cons', 'drift', 'expire', 'frozen', 'guarded', 'spot'])
       await k8s.custom.deleteClusterCustomObject({ ...NODEPOOLS, name: pool(name) }).catch(() => undefined);
     await k8s.core.deleteNamespace({ name: namespace }).catch(() => undefined);
     await connection?.close();
-  });
-
-  it('removes empty nodes after consolidateAfter once their workload is scaled to 0', async () => {
-    cleanups.push(
-      () => removeApps('web'),
-      () => retirePool('empty')
-    );
-    await k8s.custom.createClusterCustomObject({
-      ...NODEPOOLS,
-      body: nodePool('empty', { disruption: { consolidateAfter: '10s' } }),
-    });
-    await k8s.apps.createNamespacedDeployment({ namespace, body: deployment('web', 3, 'empty', '1') });
-    const pods = await running('web', 3);
-    const busy = new Set(pods.map((p) => p.spec!.nodeName!));
-    const busyClaims = (await settledClaimsOf('empty'))
-      .filter((c) => busy.has(c.status?.nodeName ?? ''))
-      .map((c) => c.metadata.name);
-    expect(busyClaims.length).toBe(busy.size);
-    const scaledAt = Date.now();
-    await scale('web', 0);
-    await eventually('the empty nodes removed', async () => (await claimsOf('empty')).length === 0, 120_000);
-    const decisions = (await executed('empty')).filter((d) => d.candidates.some((c) => busyClaims.includes(c)));
-    expect(decisions.map((d) => d.method)).toEqual(decisions.map(() => 'emptiness'));
-    expect(decisions.flatMap((d) => d.candidates)).toEqual(expect.arrayContaining(busyClaims));
-    for (const emptiness of decisions) {
-      expect(emptiness.savingsPerHour).toBeGreaterThan(0);
-      expect(emptiness.replacements).toEqual([]);
-      // Not before consolidateAfter (10 s) of no pod coming or going.
-      expect(Date.parse(emptiness.at) - scaledAt).toBeGreaterThanOrEqual(10_000);
-    }
   });
 
   it('consolidates two half-empty nodes onto one cheaper node, never losing the last Running replica, and records the saving', async () => {

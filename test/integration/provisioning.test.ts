@@ -216,26 +216,6 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
     await connection?.close();
   });
 
-  it('runs 10 nginx replicas that need more than one node: NodeClaims launched, nodes Ready, every pod Running', async () => {
-    await k8s.apps.createNamespacedDeployment({
-      namespace,
-      body: deployment('nginx', 10, smallM5, { cpu: '1', memory: '1Gi' }),
-    });
-    const pods = await allRunning('nginx', 10);
-    const nodes = new Set(pods.map((p) => p.spec!.nodeName!));
-    expect(nodes.size).toBeGreaterThan(1);
-    await claimsOnExactly(nodes);
-    const state = await client.workflow
-      .getHandle(provisioningWorkflowId(endpoints.clusterName))
-      .query(provisioningStateQuery);
-    expect(state.rounds.some((r) => r.nodeClaims.length > 0)).toBe(true);
-    const events = await k8s.core.listNamespacedEvent({
-      namespace,
-      fieldSelector: `involvedObject.name=${pods[0]!.metadata!.name}`,
-    });
-    expect(events.items.some((e) => e.reason === 'Nominated' && e.message?.includes('nodeclaim/'))).toBe(true);
-  });
-
   it('gives an arm64 pod an arm64 instance and spreads a zonal topology constraint over three zones', async () => {
     await k8s.apps.createNamespacedDeployment({
       namespace,

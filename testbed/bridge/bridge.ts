@@ -15,12 +15,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import {
-  eniLimitedPods,
-  evictionThreshold,
-  kubeReserved,
-  vmMemoryCapacity,
-} from '../../core/cloudprovider/overhead.js';
+import { eniLimitedPods, evictionThreshold, kubeReserved, vmMemoryCapacity } from '../../adapters/aws/overhead.js';
 import { parseBootstrap } from './user-data.js';
 
 /** How a booting instance behaves; tests switch it through the bridge's control port. */

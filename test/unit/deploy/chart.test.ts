@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { CHART_DIR, helmBinary, MANIFEST_FILE, REPO_ROOT, renderChart } from '../../../scripts/render-manifests.js';
 import { TEMPORAL_ENV_VARS } from '../../../workers/temporal-connection.js';
-import { permissionKey, WORKER_PERMISSIONS } from './kubernetes-permissions.js';
+import { permissionKey, permissionsFor } from './kubernetes-permissions.js';
 
 // These tests run `helm template` (scripts/install-tools.sh helm puts it in the tools cache).
 
@@ -122,6 +122,7 @@ describe('the karpenter-temporal chart', () => {
     });
     expect(env(objects)).toEqual({
       CLUSTER_NAME: 'test',
+      KT_CLOUD_PROVIDER: 'aws',
       CLUSTER_ENDPOINT: 'https://api.test.example',
       AWS_REGION: 'eu-west-1',
       LOG_LEVEL: 'debug',
@@ -148,6 +149,23 @@ describe('the karpenter-temporal chart', () => {
     const known = new Set([...configEnvNames(), ...READ_BY_ENVCONFIG]);
     expect(configEnvNames()).toContain('CLUSTER_NAME');
     expect(Object.keys(env(everything)).filter((name) => !known.has(name))).toEqual([]);
+    // The kwok provider needs neither an AWS region nor a cluster endpoint for user data.
+    const kwok = env(
+      parseAllDocuments(
+        renderChart({
+          releaseName: 'kt',
+          namespace: 'karpenter',
+          values: {
+            settings: { clusterName: 'c', cloudProvider: 'kwok', kwok: { instanceTypesFile: '/etc/kwok/types.json' } },
+          },
+        })
+      )
+        .map((d) => d.toJS() as K8sObject | null)
+        .filter((o): o is K8sObject => o !== null)
+    );
+    expect(kwok).toMatchObject({ KT_CLOUD_PROVIDER: 'kwok', KT_KWOK_INSTANCE_TYPES_FILE: '/etc/kwok/types.json' });
+    expect(kwok['AWS_REGION']).toBeUndefined();
+    expect(Object.keys(kwok).filter((name) => !known.has(name))).toEqual([]);
   });
 
   it('should expose /metrics on a named port Prometheus discovers through the pod annotations', () => {
@@ -203,21 +221,28 @@ describe('the karpenter-temporal chart', () => {
   });
 
   it('should grant exactly the Kubernetes permissions the code needs, and a Role only for namespaced rules given', () => {
+    const grantedBy = (objects: K8sObject[]): string[] => {
+      const rules = (
+        find(objects, 'ClusterRole') as unknown as {
+          rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
+        }
+      ).rules;
+      const granted = new Set<string>();
+      for (const rule of rules)
+        for (const group of rule.apiGroups)
+          for (const resource of rule.resources)
+            for (const verb of rule.verbs) {
+              const [res, sub] = resource.split('/');
+              granted.add(permissionKey({ group, resource: res!, verb, ...(sub ? { subresource: sub } : {}) }));
+            }
+      return [...granted].sort();
+    };
     const objects = render();
-    const rules = (
-      find(objects, 'ClusterRole') as unknown as {
-        rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[];
-      }
-    ).rules;
-    const granted = new Set<string>();
-    for (const rule of rules)
-      for (const group of rule.apiGroups)
-        for (const resource of rule.resources)
-          for (const verb of rule.verbs) {
-            const [res, sub] = resource.split('/');
-            granted.add(permissionKey({ group, resource: res!, verb, ...(sub ? { subresource: sub } : {}) }));
-          }
-    expect([...granted].sort()).toEqual([...new Set(WORKER_PERMISSIONS.map(permissionKey))].sort());
+    expect(grantedBy(objects)).toEqual([...new Set(permissionsFor('aws').map(permissionKey))].sort());
+    // The kwok provider creates Nodes itself: only its deployments may.
+    expect(grantedBy(render({ settings: { cloudProvider: 'kwok' } }))).toEqual(
+      [...new Set(permissionsFor('kwok').map(permissionKey))].sort()
+    );
     expect(find(objects, 'Role')).toBeUndefined();
 
     const withRole = render({
@@ -264,7 +289,7 @@ describe('the karpenter-temporal chart', () => {
       .map((d) => d.toJS() as K8sObject | null)
       .filter((o): o is K8sObject => o !== null)
       .map((o) => o.kind);
-    expect(kinds.filter((k) => k === 'CustomResourceDefinition')).toHaveLength(3);
+    expect(kinds.filter((k) => k === 'CustomResourceDefinition')).toHaveLength(4);
     expect(kinds).toEqual(expect.arrayContaining(['Namespace', 'ServiceAccount', 'ClusterRole', 'Deployment']));
     for (const placeholder of ['${CLUSTER_NAME}', '${CLUSTER_ENDPOINT}', '${AWS_REGION}', '${AWS_ACCOUNT_ID}'])
       expect(manifests).toContain(placeholder);

@@ -10,6 +10,8 @@ export interface Permission {
   verb: string;
   /** The code that makes the call. */
   by: string;
+  /** Needed only with this cloud provider (`settings.cloudProvider`); the chart grants it only then. */
+  provider?: 'kwok';
 }
 
 const nodeclaims = (verb: string, by: string, subresource?: string): Permission => ({
@@ -88,9 +90,23 @@ export const WORKER_PERMISSIONS: Permission[] = [
   },
   { group: 'storage.k8s.io', resource: 'storageclasses', verb: 'list', by: 'cluster-snapshot.ts' },
   { group: 'storage.k8s.io', resource: 'volumeattachments', verb: 'list', by: 'lifecycle.ts volumeAttachmentsOnNode' },
+  // The kwok provider's "instances" are Nodes it creates; its node class is a KWOKNodeClass.
+  { ...core('nodes', 'create', 'adapters/kwok/nodes.ts create'), provider: 'kwok' },
+  {
+    group: 'karpenter.kwok.sh',
+    resource: 'kwoknodeclasses',
+    verb: 'get',
+    by: 'adapters/kwok/nodes.ts kubernetesKwokNodeClasses',
+    provider: 'kwok',
+  },
 ];
 
-/** Calls outside the worker's needs that the API server must refuse to its ServiceAccount. */
+/** What the chart grants for one cloud provider: every common permission and that provider's own. */
+export function permissionsFor(provider: 'aws' | 'kwok'): Permission[] {
+  return WORKER_PERMISSIONS.filter((p) => p.provider === undefined || p.provider === provider);
+}
+
+/** Calls outside the worker's needs (with the default aws provider) that the API server must refuse to its ServiceAccount. */
 export const REFUSED: Omit<Permission, 'by'>[] = [
   { group: '', resource: 'secrets', verb: 'get' },
   { group: '', resource: 'secrets', verb: 'list' },

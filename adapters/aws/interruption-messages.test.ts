@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { MalformedInterruptionMessage, parseInterruptionMessage } from './messages.js';
+import { MalformedInterruptionMessage } from '../../core/interruption/messages.js';
+import { parseInterruptionMessage } from './interruption-messages.js';
 
 const event = (detailType: string, detail: Record<string, unknown>, source = 'aws.ec2') =>
   JSON.stringify({ version: '0', id: 'e1', 'detail-type': detailType, source, time: '2026-06-01T12:00:00Z', detail });

@@ -9,15 +9,11 @@ import {
   NODECLASS_HASH_ANNOTATION,
   NODECLASS_HASH_VERSION,
   NODECLASS_HASH_VERSION_ANNOTATION,
-} from '../adapters/aws/drift.js';
-import { deleteInstanceProfile } from '../adapters/aws/instanceprofile.js';
-import { LaunchTemplateProvider } from '../adapters/aws/launchtemplate.js';
-import { resolveNodeClass, type NodeClassResolverDeps } from '../adapters/aws/nodeclass-resolver.js';
-import {
-  kubernetesNodeClasses,
-  writeNodeClassAnnotations,
-  writeNodeClassStatus,
-} from '../adapters/aws/nodeclass-store.js';
+} from './drift.js';
+import { deleteInstanceProfile } from './instanceprofile.js';
+import { LaunchTemplateProvider } from './launchtemplate.js';
+import { resolveNodeClass, type NodeClassResolverDeps } from './nodeclass-resolver.js';
+import { kubernetesNodeClasses, writeNodeClassAnnotations, writeNodeClassStatus } from './nodeclass-store.js';
 
 export interface NodeClassReadiness {
   ready: boolean;
@@ -25,7 +21,7 @@ export interface NodeClassReadiness {
   message: string;
 }
 
-export function createNodeClassStatusActivities(deps: NodeClassResolverDeps & { objects: CustomObjectsApi }) {
+export function createNodeClassReconciler(deps: NodeClassResolverDeps & { objects: CustomObjectsApi }) {
   const nodeClasses = kubernetesNodeClasses(deps.objects);
   return {
     /** Resolves the class against AWS, writes status and hash annotations; null when the class does not exist. */
