@@ -107,11 +107,7 @@ function launchCandidates(
 }
 
 /** The capacity types the NodeClaim's types offer, sorted; stops once every capacity type the catalogue has is seen. */
-function capacityTypesOf(
-  types: readonly { type: number }[],
-  allowed: Uint8Array,
-  catalog: CompiledCatalog
-): string[] {
+function capacityTypesOf(types: readonly { type: number }[], allowed: Uint8Array, catalog: CompiledCatalog): string[] {
   const all = new Set(catalog.combos.map((combo) => combo.capacityType)).size;
   const found = new Set<string>();
   for (const { type } of types) {
