@@ -1,14 +1,24 @@
 // `npm run bench:e2e [-- --pods 2000]`: provisioning end to end on the test bed. Deploys N pending pods and prints
-// p50/p95 of "pod pending -> its NodeClaim's CreateFleet answered" (the Launched condition), the time until every
-// NodeClaim needed for them was launched, and the worker process's peak RSS and CPU time. Figures, not assertions.
+// p50/p95 of "pod pending -> its NodeClaim created" and "pod pending -> CreateFleet", with a breakdown per stage
+// (bench/provisioning-timeline.ts), the time until every NodeClaim needed for them was launched, and the worker
+// process's peak RSS and CPU time. Figures, not assertions.
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { kubeConfigFor } from '../testbed/clients.js';
 import { requirePart } from '../testbed/endpoints.js';
 import { startTestbed } from '../testbed/index.js';
 import { startWorkerProcess } from '../testbed/worker-process.js';
+import {
+  collectTimeline,
+  percentile,
+  ProvisioningWatch,
+  roundTable,
+  stageTable,
+  type Stage,
+} from './provisioning-timeline.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -17,15 +27,14 @@ const arg = (name: string, fallback: number): number => {
 const PODS = arg('pods', 2000);
 const DEPLOYMENTS = Math.max(1, Math.round(PODS / 100));
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 
 interface NodeClaimView {
   metadata: { name: string; creationTimestamp?: string; labels?: Record<string, string> };
   status?: { conditions?: { type: string; status: string; lastTransitionTime: string }[] };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 function procStats(pid: number): { peakRssMiB: number; cpuSeconds: number } {
@@ -81,6 +90,9 @@ try {
   });
   const worker = await startWorkerProcess(endpoints, { taskQueue: 'bench', env: { KT_PROVISION: 'true' } });
   await sleep(3000); // let the EC2NodeClass resolve, as it would long before a real burst
+  const watch = new ProvisioningWatch(kc, 'default', 'bench=e2e');
+  await watch.start();
+  const loadBefore = load();
 
   const t0 = Date.now();
   for (let d = 0; d < DEPLOYMENTS; d++) {
@@ -136,26 +148,27 @@ try {
     await sleep(1000);
   }
   const stats = procStats(worker.process.pid);
+  watch.stop();
+  const loadAfter = load();
 
-  // Per pod: creation -> the Launched transition of the NodeClaim of the node it runs on.
+  const temporal = requirePart(endpoints, 'temporal');
+  const connection = await Connection.connect({ address: temporal.address });
+  const timeline = await collectTimeline({
+    client: new Client({ connection, namespace: temporal.namespace }),
+    provisionerId: `provisioner/${endpoints.clusterName}`,
+    workerLog: worker.logFile,
+    watch,
+  });
+  await connection.close();
+  const of = (stage: Stage): number[] =>
+    timeline.pods.map((p) => p.at[stage]).filter((v): v is number => v !== undefined);
+  const created = of('NodeClaim object created');
+  const fleet = of('CreateFleet called');
   const claims = (await custom.listClusterCustomObject({
     group: 'karpenter.sh',
     version: 'v1',
     plural: 'nodeclaims',
-  })) as {
-    items: (NodeClaimView & { status?: { nodeName?: string } })[];
-  };
-  const launchedAt = new Map<string, number>();
-  for (const c of claims.items) {
-    const t = c.status?.conditions?.find((x) => x.type === 'Launched' && x.status === 'True')?.lastTransitionTime;
-    if (c.status?.nodeName && t) launchedAt.set(c.status.nodeName, Date.parse(t));
-  }
-  const pods = await core.listNamespacedPod({ namespace: 'default', labelSelector: 'bench=e2e' });
-  const latencies = pods.items
-    .map((p) => (launchedAt.get(p.spec?.nodeName ?? '') ?? NaN) - new Date(p.metadata!.creationTimestamp!).getTime())
-    .filter((ms) => Number.isFinite(ms))
-    .map((ms) => Math.max(0, ms) / 1000)
-    .sort((a, b) => a - b);
+  })) as { items: NodeClaimView[] };
   const prices = JSON.parse(readFileSync(requirePart(endpoints, 'aws').onDemandPricesFile, 'utf8')) as Record<
     string,
     number
@@ -164,21 +177,33 @@ try {
     (sum, c) => sum + (prices[c.metadata.labels?.['node.kubernetes.io/instance-type'] ?? ''] ?? 0),
     0
   );
+  const lastPending = Math.max(...[...watch.pods.values()].map((p) => p.pending ?? -Infinity));
+  const allLaunched = Math.max(...[...watch.nodeClaims.values()].map((c) => c.launched ?? Infinity));
+  const s = (ms: number): string => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : '—');
 
   log('');
   log('| measure | value |');
   log('|---|---|');
   log(`| pods | ${PODS} |`);
   log(
-    `| pod pending → CreateFleet answered (Launched), p50 | ${percentile(latencies, 50).toFixed(1)} s (${latencies.length} pods measured; 1 s resolution) |`
+    `| pod pending → its NodeClaim created, p50 / p95 | ${s(percentile(created, 50))} / ${s(percentile(created, 95))} (${created.length} pods) |`
   );
-  log(`| pod pending → CreateFleet answered (Launched), p95 | ${percentile(latencies, 95).toFixed(1)} s |`);
   log(
-    `| all NodeClaims for ${PODS} pods launched (and pods bound) | ${launchedAllAt ? `${((launchedAllAt - t0) / 1000).toFixed(1)} s` : 'not within 15 min'} |`
+    `| pod pending → its CreateFleet called, p50 / p95 | ${s(percentile(fleet, 50))} / ${s(percentile(fleet, 95))} (${fleet.length} pods) |`
   );
+  log(`| last pod pending (kube-scheduler marked all ${PODS}) | +${s(lastPending - t0)} |`);
+  log(
+    `| all NodeClaims launched (Launched=True observed) | +${s(allLaunched - t0)} (${s(allLaunched - lastPending)} after the last pod pending) |`
+  );
+  log(`| all pods bound | ${launchedAllAt ? `+${s(launchedAllAt - t0)}` : 'not within 15 min'} |`);
   log(`| NodeClaims | ${claims.items.length} ($${hourly.toFixed(2)}/h, emulator prices) |`);
   log(`| worker peak RSS | ${stats.peakRssMiB} MiB |`);
   log(`| worker CPU time | ${stats.cpuSeconds.toFixed(1)} s |`);
+  log(`| load average (1, 5, 15 min) before → after | ${loadBefore} → ${loadAfter} |`);
+  log('');
+  log(stageTable(timeline.pods));
+  log('');
+  log(roundTable(timeline.rounds, t0));
   if (!launchedAllAt) exitCode = 1;
   await worker.process.stop();
 } catch (err) {

@@ -71,6 +71,22 @@ if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
 else kubeConfig.loadFromCluster();
 const aws = { region: config.aws.region, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}) };
 const ec2 = new EC2Client(aws);
+// One line per CreateFleet, with the NodeClaim it launches for and how long EC2 took: the last step of provisioning
+// latency (pod pending -> CreateFleet), which bench:e2e and the sandbox read back.
+ec2.middlewareStack.add(
+  (next, context) => async (args) => {
+    if (context.commandName !== 'CreateFleetCommand') return next(args);
+    const input = args.input as { TagSpecifications?: { Tags?: { Key?: string; Value?: string }[] }[] };
+    const nodeClaim = input.TagSpecifications?.[0]?.Tags?.find((t) => t.Key === 'karpenter.sh/nodeclaim')?.Value;
+    const calledAt = Date.now();
+    try {
+      return await next(args);
+    } finally {
+      logger.info({ nodeClaim, calledAt, ms: Date.now() - calledAt }, 'called CreateFleet');
+    }
+  },
+  { step: 'initialize', name: 'logCreateFleet' }
+);
 const ssm = new SSMClient(aws);
 const iam = new IAMClient(aws);
 const custom = kubeConfig.makeApiClient(CustomObjectsApi);

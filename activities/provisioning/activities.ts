@@ -36,6 +36,8 @@ export interface ProvisioningPlan {
   unschedulable: number;
   hourlyCost: number;
   solveMs: number;
+  /** Where the activity's time went, ms: cluster snapshot read, instance-type catalogue, scheduling view, solve. */
+  timings?: { snapshotMs: number; catalogueMs: number; viewMs: number; solveMs: number };
   /** NodePools whose instance types could not be read, with why (e.g. their EC2NodeClass is not Ready). */
   skippedNodePools: { nodePool: string; reason: string }[];
 }
@@ -69,8 +71,12 @@ export function createProvisioningActivities(deps: {
       round: number;
       nominations: Record<string, NominationRef>;
     }): Promise<ProvisioningPlan> {
+      const ms = (since: number): number => Math.round((performance.now() - since) * 10) / 10;
+      const began = performance.now();
       const snapshot = await deps.snapshot.read();
+      const snapshotMs = ms(began);
       Context.current().heartbeat('snapshot read');
+      const catalogueBegan = performance.now();
       const types = new Map<string, InstanceType>();
       const skippedNodePools: ProvisioningPlan['skippedNodePools'] = [];
       const pools = snapshot.nodePools as unknown as (NodePoolLike & { metadata: { deletionTimestamp?: string } })[];
@@ -82,7 +88,11 @@ export function createProvisioningActivities(deps: {
           skippedNodePools.push({ nodePool: pool.metadata.name, reason: (err as Error).message });
         }
       }
+      const catalogueMs = ms(catalogueBegan);
+      const viewBegan = performance.now();
       const view = schedulingView(snapshot, input.nominations, [...types.values()]);
+      const viewMs = ms(viewBegan);
+      const timings = (solveMs: number) => ({ snapshotMs, catalogueMs, viewMs, solveMs });
       const uidOf = new Map(snapshot.pods.map((p) => [podKey(p), p.metadata?.uid ?? '']));
       const empty = {
         nodeClaims: [],
@@ -93,13 +103,14 @@ export function createProvisioningActivities(deps: {
         unschedulable: 0,
         hourlyCost: 0,
         solveMs: 0,
+        timings: timings(0),
         skippedNodePools,
       };
       if (view.input.pods.length === 0) return empty;
 
       const started = performance.now();
       const plan = solve(view.input);
-      const solveMs = Math.round((performance.now() - started) * 10) / 10;
+      const solveMs = ms(started);
       metrics.schedulingDuration(solveMs / 1000);
       Context.current().heartbeat('solved');
 
@@ -142,7 +153,7 @@ export function createProvisioningActivities(deps: {
           message: `Failed to schedule pod, ${reason}`,
         });
       }
-      return {
+      const result: ProvisioningPlan = {
         nodeClaims,
         nominations,
         events,
@@ -151,8 +162,16 @@ export function createProvisioningActivities(deps: {
         unschedulable: plan.unschedulable.length,
         hourlyCost: Math.round(nodeClaims.reduce((sum, c) => sum + c.launch.price, 0) * 1e4) / 1e4,
         solveMs,
+        timings: timings(solveMs),
         skippedNodePools,
       };
+      Context.current().log.info('planned provisioning round', {
+        round: input.round,
+        pods: result.pendingPods,
+        nodeClaims: result.nodeClaims.length,
+        ...result.timings,
+      });
+      return result;
     },
 
     /** Creates each NodeClaim (idempotent by name and plan) and starts its lifecycle workflow. */
@@ -161,10 +180,18 @@ export function createProvisioningActivities(deps: {
     ): Promise<Record<string, CreateResult>> {
       const results: Record<string, CreateResult> = {};
       for (const claim of claims) {
+        const began = performance.now();
         results[claim.name] = await deps.kube.createNodeClaim(claim.manifest);
+        const createMs = Math.round(performance.now() - began);
         // Only a NodeClaim this call made: a retry that finds its own NodeClaim (`exists`) counts nothing twice.
         if (results[claim.name] === 'created') metrics.nodeClaimCreated(nodePoolOf(claim.manifest), 'provisioned');
         if (results[claim.name] !== 'conflict') await deps.startNodeClaimWorkflow(claim.name);
+        Context.current().log.info('created nodeclaim', {
+          nodeClaim: claim.name,
+          result: results[claim.name],
+          createMs,
+          startMs: Math.round(performance.now() - began) - createMs,
+        });
         Context.current().heartbeat(claim.name);
       }
       return results;

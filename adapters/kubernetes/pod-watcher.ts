@@ -23,6 +23,8 @@ function readySince(pod: V1Pod, now: Date): Date | undefined {
 export class PendingPodWatcher {
   private readonly informer;
   private readonly queued = new Set<string>();
+  /** When the oldest key in `queued` was queued (ms since epoch), for the flush log. */
+  private queuedSince: number | undefined;
   /** Pods whose startup was observed, so each counts once. */
   private readonly started = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -41,7 +43,9 @@ export class PendingPodWatcher {
     this.informer = makeInformer<V1Pod>(kubeConfig, '/api/v1/pods', () => core.listPodForAllNamespaces());
     const startedAt = Date.now();
     const consider = (pod: V1Pod): void => {
-      if (isProvisionable(pod)) this.queued.add(podKey(pod));
+      if (!isProvisionable(pod)) return;
+      this.queuedSince ??= Date.now();
+      this.queued.add(podKey(pod));
     };
     // Karpenter's pods_startup_duration: creation to running, per pod. Pods older than the watcher are left out:
     // their startup happened before this process could see it, and a restart must not count them again.
@@ -91,16 +95,25 @@ export class PendingPodWatcher {
   private async flush(): Promise<void> {
     if (this.queued.size === 0) return;
     const keys = [...this.queued];
+    const queuedSince = this.queuedSince ?? Date.now();
     this.queued.clear();
+    this.queuedSince = undefined;
+    const began = Date.now();
     // Chunks keep each signal's payload small (a 20k-pod backlog is still only a few signals).
     for (let i = 0; i < keys.length; i += 1000) {
       try {
         await this.notify.podsPending(keys.slice(i, i + 1000));
       } catch (err) {
         for (const key of keys.slice(i)) this.queued.add(key);
+        this.queuedSince = queuedSince;
         this.log.warn({ err: (err as Error).message }, 'signalling the provisioner failed; will retry');
         return;
       }
     }
+    // One line per flush: how long the oldest pod waited in the queue and how long the signals took.
+    this.log.info(
+      { pods: keys.length, queuedMs: began - queuedSince, signalMs: Date.now() - began },
+      'signalled the provisioner'
+    );
   }
 }
