@@ -18,6 +18,7 @@ import {
   roundTable,
   stageTable,
   type Stage,
+  waitForWarmCatalogue,
 } from './provisioning-timeline.js';
 
 const arg = (name: string, fallback: number): number => {
@@ -89,7 +90,13 @@ try {
     },
   });
   const worker = await startWorkerProcess(endpoints, { taskQueue: 'bench', env: { KT_PROVISION: 'true' } });
-  await sleep(3000); // let the EC2NodeClass resolve, as it would long before a real burst
+  // The EC2NodeClass resolves and the catalogue loads long before a real burst: wait for both.
+  const warm = await waitForWarmCatalogue(worker.logFile);
+  log(
+    warm
+      ? `worker warmed its catalogue: ${warm.types} instance types in ${(warm.ms / 1000).toFixed(1)} s`
+      : 'worker did not warm its catalogue within 2 min'
+  );
   const watch = new ProvisioningWatch(kc, 'default', 'bench=e2e');
   await watch.start();
   const loadBefore = load();

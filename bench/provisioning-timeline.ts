@@ -201,6 +201,8 @@ export async function provisionerTimeline(
 /** One NodeClaim workflow: started, and its launch activity scheduled / started / completed. */
 export interface NodeClaimTimes {
   workflowStarted?: number;
+  /** The first activity (claimNodeClaim: read the NodeClaim, add the termination finalizer) completed. */
+  claimed?: number;
   launchScheduled?: number;
   launchStarted?: number;
   launchCompleted?: number;
@@ -217,6 +219,7 @@ export async function nodeClaimTimeline(client: Client, name: string): Promise<N
   for (const e of events) {
     const at = eventMs(e);
     if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED) times.workflowStarted ??= at;
+    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && launchId === undefined) times.claimed ??= at;
     if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && launchId === undefined) {
       if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'launchInstance') {
         launchId = String(e.eventId);
@@ -262,6 +265,8 @@ export const STAGES = [
   'solve activity finished',
   'NodeClaim object created',
   'NodeClaim workflow started',
+  'NodeClaim read, finalizer added',
+  'launch activity scheduled',
   'launch activity started',
   'CreateFleet called',
   'CreateFleet answered',
@@ -316,6 +321,8 @@ export async function collectTimeline(options: {
         'solve activity finished': rel(r.planCompleted),
         'NodeClaim object created': rel(options.watch.nodeClaims.get(placed.claim)?.created),
         'NodeClaim workflow started': rel(nc.workflowStarted),
+        'NodeClaim read, finalizer added': rel(nc.claimed),
+        'launch activity scheduled': rel(nc.launchScheduled),
         'launch activity started': rel(nc.launchStarted),
         'CreateFleet called': rel(fleet.get(placed.claim)?.called),
         'CreateFleet answered': rel(fleet.get(placed.claim)?.answered),
@@ -372,4 +379,24 @@ export function roundTable(rounds: RoundTimes[], origin: number): string {
     );
   }
   return rows.join('\n');
+}
+
+/**
+ * Waits until the worker logged `warmed the instance-type catalogue` (its EC2NodeClass is Ready and every type,
+ * offering and price loaded): a burst then meets a running autoscaler, as it would in a cluster, rather than one
+ * still loading its catalogue. Returns the log line's `types` and `ms`, or undefined on timeout.
+ */
+export async function waitForWarmCatalogue(
+  workerLog: string,
+  timeoutMs = 120_000
+): Promise<{ types: number; ms: number } | undefined> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const line = readFileSync(workerLog, 'utf8')
+      .split('\n')
+      .find((l) => l.includes('"warmed the instance-type catalogue"'));
+    if (line) return JSON.parse(line) as { types: number; ms: number };
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return undefined;
 }

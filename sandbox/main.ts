@@ -16,7 +16,13 @@ import { startTestbed } from '../testbed/index.js';
 import { freePorts } from '../testbed/ports.js';
 import { startWorkerProcess } from '../testbed/worker-process.js';
 import { watchDemo, type DemoSummary } from './progress.js';
-import { collectTimeline, percentile, ProvisioningWatch, stageTable } from '../bench/provisioning-timeline.js';
+import {
+  collectTimeline,
+  percentile,
+  ProvisioningWatch,
+  stageTable,
+  waitForWarmCatalogue,
+} from '../bench/provisioning-timeline.js';
 import { watchScaleDown, type ScaleDownSummary } from './scale-down.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -123,6 +129,12 @@ try {
     taskQueue: 'karpenter-temporal',
     env: { KT_PROVISION: 'true', KT_DISRUPT: 'true', KT_SDK_METRICS_PORT: String((await freePorts(1))[0]) },
   });
+
+  // A burst meets a running autoscaler: its EC2NodeClass resolved and its instance-type catalogue loaded.
+  const warm = await waitForWarmCatalogue(worker.logFile);
+  say(
+    `${stamp()} ${warm ? `the worker loaded its instance-type catalogue (${warm.types} types in ${(warm.ms / 1000).toFixed(1)} s)` : 'the worker did not load its instance-type catalogue within 2 min'}`
+  );
 
   const deployment = parseAllDocuments(
     readFileSync(join(REPO, 'examples/simulate/nginx-deployment.yaml'), 'utf8')

@@ -1,12 +1,12 @@
 import { Context } from '@temporalio/activity';
 import type { CloudProvider, NodePoolLike } from '../../core/cloudprovider/cloudprovider.js';
-import type { InstanceType } from '../../core/cloudprovider/types.js';
 import { nodeClaimManifest, nodeClaimName } from '../../core/provisioning/nodeclaim-manifest.js';
 import { podKey, schedulingView, type NominationRef } from '../../core/provisioning/snapshot.js';
 import { solve } from '../../core/scheduling/index.js';
 import type { LaunchChoice } from '../../core/scheduling/types.js';
 import type { ClusterSnapshotSource } from '../../adapters/kubernetes/cluster-snapshot.js';
 import { noopMetrics, type AutoscalerMetrics } from '../metrics.js';
+import { provisioningCatalogue } from './catalogue.js';
 
 export interface PlannedClaim {
   name: string;
@@ -62,8 +62,11 @@ export function createProvisioningActivities(deps: {
   kube: ProvisioningKubernetes;
   startNodeClaimWorkflow: (nodeClaimName: string) => Promise<void>;
   metrics?: AutoscalerMetrics;
+  /** Shared with the worker's warm-up; one over `cloud` when not given. */
+  catalogue?: ReturnType<typeof provisioningCatalogue>;
 }) {
   const metrics = deps.metrics ?? noopMetrics;
+  const catalogue = deps.catalogue ?? provisioningCatalogue(deps.cloud);
   return {
     /** Reads the cluster, solves the pending pods, and names the NodeClaims to create from the round. */
     async planProvisioning(input: {
@@ -77,20 +80,11 @@ export function createProvisioningActivities(deps: {
       const snapshotMs = ms(began);
       Context.current().heartbeat('snapshot read');
       const catalogueBegan = performance.now();
-      const types = new Map<string, InstanceType>();
-      const skippedNodePools: ProvisioningPlan['skippedNodePools'] = [];
       const pools = snapshot.nodePools as unknown as (NodePoolLike & { metadata: { deletionTimestamp?: string } })[];
-      for (const pool of pools.filter((p) => !p.metadata.deletionTimestamp)) {
-        try {
-          for (const type of await deps.cloud.getInstanceTypes(pool))
-            if (!types.has(type.name)) types.set(type.name, type);
-        } catch (err) {
-          skippedNodePools.push({ nodePool: pool.metadata.name, reason: (err as Error).message });
-        }
-      }
+      const { types, skippedNodePools } = await catalogue.read(pools);
       const catalogueMs = ms(catalogueBegan);
       const viewBegan = performance.now();
-      const view = schedulingView(snapshot, input.nominations, [...types.values()]);
+      const view = schedulingView(snapshot, input.nominations, types);
       const viewMs = ms(viewBegan);
       const timings = (solveMs: number) => ({ snapshotMs, catalogueMs, viewMs, solveMs });
       const uidOf = new Map(snapshot.pods.map((p) => [podKey(p), p.metadata?.uid ?? '']));

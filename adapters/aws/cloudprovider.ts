@@ -162,9 +162,9 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   /** Instance types the class can launch: offered in its zones and bootable by one of its AMIs. */
-  private async launchableTypes(nodeClass: EC2NodeClass): Promise<InstanceType[]> {
+  private async launchableTypes(nodeClass: EC2NodeClass, aheadMs = 0): Promise<InstanceType[]> {
     const amis = nodeClass.status?.amis ?? [];
-    const all = await this.instanceTypes.list(nodeClass);
+    const all = await this.instanceTypes.list(nodeClass, aheadMs);
     const amisKey = JSON.stringify(amis);
     const cached = this.launchable.get(all);
     if (cached !== undefined && cached.amisKey === amisKey) return cached.value;
@@ -178,6 +178,16 @@ export class AwsCloudProvider implements CloudProvider {
     // A class that is missing or not ready offers nothing; the NodePool's NodeClassReady condition says why.
     if (nodeClass === undefined || !isNodeClassReady(nodeClass)) return [];
     return this.launchableTypes(nodeClass);
+  }
+
+  /**
+   * Loads (or reloads, when it would expire within `aheadMs`) the pool's catalogue, so that the next solve or launch
+   * finds it cached. Returns how many types the pool offers: 0 while its EC2NodeClass is missing or not Ready.
+   */
+  async prefetchInstanceTypes(nodePool: NodePoolLike, aheadMs: number): Promise<number> {
+    const nodeClass = await this.options.nodeClasses.get(nodePool.spec.template.spec.nodeClassRef.name);
+    if (nodeClass === undefined || !isNodeClassReady(nodeClass)) return 0;
+    return (await this.launchableTypes(nodeClass, aheadMs)).length;
   }
 
   async create(nodeClaim: NodeClaimLike): Promise<AwsLaunchedNodeClaim> {
