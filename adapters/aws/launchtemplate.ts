@@ -144,6 +144,7 @@ export interface ResolvedLaunchTemplate {
 export class LaunchTemplateProvider {
   /** name → id and when it was last handed out for a launch. */
   private readonly known = new Map<string, { id: string; lastUsed: number }>();
+  private readonly creating = new Map<string, Promise<ResolvedLaunchTemplate>>();
 
   constructor(
     private readonly ec2: EC2Client,
@@ -161,6 +162,20 @@ export class LaunchTemplateProvider {
       cached.lastUsed = now;
       return { name, id: cached.id };
     }
+    // Launches that need the same new template at once (a round's NodeClaims) share one look-up and create.
+    const running = this.creating.get(name);
+    if (running !== undefined) return running;
+    const promise = this.findOrCreate(input, data, name, now).finally(() => this.creating.delete(name));
+    this.creating.set(name, promise);
+    return promise;
+  }
+
+  private async findOrCreate(
+    input: LaunchTemplateInput,
+    data: RequestLaunchTemplateData,
+    name: string,
+    now: number
+  ): Promise<ResolvedLaunchTemplate> {
     let id = await this.findByName(name);
     if (id === undefined) {
       try {
