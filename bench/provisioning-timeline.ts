@@ -400,3 +400,15 @@ export async function waitForWarmCatalogue(
   }
   return undefined;
 }
+
+/** A workflow's history as lines of `+ms event-type`, from its first event (for looking into one NodeClaim). */
+export async function historyLines(client: Client, workflowId: string, limit = 40): Promise<string[]> {
+  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const origin = events[0] ? eventMs(events[0]) : 0;
+  return events.slice(0, limit).map((e) => {
+    const type = EventType[e.eventType ?? 0] ?? String(e.eventType);
+    const activity = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    const marker = e.markerRecordedEventAttributes?.markerName;
+    return `+${String(eventMs(e) - origin).padStart(5)} ms ${type.replace('EVENT_TYPE_', '')}${activity ? ` ${activity}` : ''}${marker ? ` ${marker}` : ''}`;
+  });
+}

@@ -18,6 +18,7 @@ import { startWorkerProcess } from '../testbed/worker-process.js';
 import { watchDemo, type DemoSummary } from './progress.js';
 import {
   collectTimeline,
+  historyLines,
   percentile,
   ProvisioningWatch,
   stageTable,
@@ -70,12 +71,20 @@ async function reactionReport(watch: ProvisioningWatch, workerLog: string): Prom
         ? `${(percentile(values, 50) / 1000).toFixed(2)} s (p50 over ${values.length} pods)`
         : 'not reached';
     };
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const first = pods.find((p) => p.nodeClaim)?.nodeClaim;
+    // KT_SANDBOX_HISTORY=1: the first NodeClaim workflow's history with event times, to look into its first steps.
+    const history =
+      process.env.KT_SANDBOX_HISTORY === '1' && first
+        ? ['', ...(await historyLines(client, `nodeclaim/${first}`))]
+        : [];
     return [
       'Provisioning reaction time, from each pod seen Unschedulable:',
       `  pending → first NodeClaim    ${p50('NodeClaim object created')}`,
       `  pending → first CreateFleet  ${p50('CreateFleet called')}`,
       '',
       stageTable(pods),
+      ...history,
     ].join('\n');
   } catch (err) {
     return `Provisioning reaction time: not measured (${(err as Error).message})`;
