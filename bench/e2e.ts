@@ -2,7 +2,7 @@
 // p50/p95 of "pod pending -> its NodeClaim created" and "pod pending -> CreateFleet", with a breakdown per stage
 // (bench/provisioning-timeline.ts), the time until every NodeClaim needed for them was launched, and the worker
 // process's peak RSS and CPU time. Figures, not assertions.
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { AppsV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,6 +11,7 @@ import { kubeConfigFor } from '../testbed/clients.js';
 import { requirePart } from '../testbed/endpoints.js';
 import { startTestbed } from '../testbed/index.js';
 import { startWorkerProcess } from '../testbed/worker-process.js';
+import { pauseSignal, provisioningWorkflowId, resumeSignal } from '../workflows/provisioning/messages.js';
 import {
   collectTimeline,
   percentile,
@@ -26,6 +27,7 @@ const arg = (name: string, fallback: number): number => {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const PODS = arg('pods', 2000);
+const HOLD = process.argv.includes('--hold');
 const DEPLOYMENTS = Math.max(1, Math.round(PODS / 100));
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const load = (): string =>
@@ -52,7 +54,6 @@ log(
 const testbed = await startTestbed({ log: (m) => log(m), bridge: { bootDelayMs: 2000 } });
 const endpoints = testbed.endpoints;
 const kc = kubeConfigFor(requirePart(endpoints, 'kubernetes'));
-const core = kc.makeApiClient(CoreV1Api);
 const apps = kc.makeApiClient(AppsV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 let exitCode = 0;
@@ -99,6 +100,21 @@ try {
   );
   const watch = new ProvisioningWatch(kc, 'default', 'bench=e2e');
   await watch.start();
+  const temporal = requirePart(endpoints, 'temporal');
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const provisionerId = provisioningWorkflowId(endpoints.clusterName);
+  const provisioner = client.workflow.getHandle(provisionerId);
+  if (HOLD) {
+    // Started paused, with the input the pod watcher's signal-with-start would give it.
+    await client.workflow.signalWithStart('provisioningWorkflow', {
+      workflowId: provisionerId,
+      taskQueue: worker.taskQueue,
+      args: [{ clusterName: endpoints.clusterName, settings: {} }],
+      signal: pauseSignal,
+      signalArgs: [{ reason: 'bench:e2e --hold: until every pod is pending' }],
+    });
+  }
   const loadBefore = load();
 
   const t0 = Date.now();
@@ -131,40 +147,44 @@ try {
   }
   log(`created ${DEPLOYMENTS} Deployments in ${((Date.now() - t0) / 1000).toFixed(1)} s; waiting for the provisioner`);
 
-  // Done: every pod is nominated to or running on a launched NodeClaim, i.e. no pod waits for a NodeClaim to launch.
+  // --hold: the provisioner is paused until kube-scheduler has marked every pod Unschedulable, then resumed, so the
+  // figures are those of N pods pending at once (from the resume), not of kube-scheduler's pace of marking them.
+  let resumedAt: number | undefined;
+  if (HOLD) {
+    const pending = (): number => [...watch.pods.values()].filter((p) => p.pending !== undefined).length;
+    while (pending() < PODS && Date.now() - t0 < 5 * 60_000) await sleep(200);
+    log(`+${((Date.now() - t0) / 1000).toFixed(1)} s: ${pending()} of ${PODS} pods pending; resuming the provisioner`);
+    resumedAt = Date.now();
+    await provisioner.signal(resumeSignal);
+  }
+
+  // Done: every NodeClaim launched and every pod bound (read from the watch, not by listing 2,000 pods a second).
   let lastLine = '';
   let launchedAllAt: number | undefined;
   while (Date.now() - t0 < 15 * 60_000) {
-    const [pods, claims] = await Promise.all([
-      core.listNamespacedPod({ namespace: 'default', labelSelector: 'bench=e2e' }),
-      custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' }) as Promise<{
-        items: NodeClaimView[];
-      }>,
-    ]);
-    const launched = claims.items.filter((c) =>
-      c.status?.conditions?.some((x) => x.type === 'Launched' && x.status === 'True')
-    ).length;
-    const bound = pods.items.filter((p) => p.spec?.nodeName).length;
-    const line = `+${((Date.now() - t0) / 1000).toFixed(0)} s: ${pods.items.length} pods, ${bound} bound; NodeClaims ${claims.items.length}, ${launched} launched`;
+    const pods = [...watch.pods.values()];
+    const claims = [...watch.nodeClaims.values()];
+    const launched = claims.filter((c) => c.launched !== undefined).length;
+    const bound = pods.filter((p) => p.bound !== undefined).length;
+    const line = `+${((Date.now() - t0) / 1000).toFixed(0)} s: ${pods.length} pods, ${bound} bound; NodeClaims ${claims.length}, ${launched} launched`;
     if (line.replace(/^\+\d+ s/, '') !== lastLine.replace(/^\+\d+ s/, '')) log(line);
     lastLine = line;
-    if (pods.items.length === PODS && claims.items.length > 0 && launched === claims.items.length && bound === PODS) {
+    if (pods.length >= PODS && claims.length > 0 && launched === claims.length && bound === PODS) {
       launchedAllAt = Date.now();
       break;
     }
-    await sleep(1000);
+    await sleep(250);
   }
   const stats = procStats(worker.process.pid);
   watch.stop();
   const loadAfter = load();
 
-  const temporal = requirePart(endpoints, 'temporal');
-  const connection = await Connection.connect({ address: temporal.address });
   const timeline = await collectTimeline({
-    client: new Client({ connection, namespace: temporal.namespace }),
-    provisionerId: `provisioner/${endpoints.clusterName}`,
+    client,
+    provisionerId,
     workerLog: worker.logFile,
     watch,
+    ...(resumedAt !== undefined ? { since: resumedAt } : {}),
   });
   await connection.close();
   const of = (stage: Stage): number[] =>
@@ -184,7 +204,7 @@ try {
     (sum, c) => sum + (prices[c.metadata.labels?.['node.kubernetes.io/instance-type'] ?? ''] ?? 0),
     0
   );
-  const lastPending = Math.max(...[...watch.pods.values()].map((p) => p.pending ?? -Infinity));
+  const lastPending = resumedAt ?? Math.max(...[...watch.pods.values()].map((p) => p.pending ?? -Infinity));
   const allLaunched = Math.max(...[...watch.nodeClaims.values()].map((c) => c.launched ?? Infinity));
   const s = (ms: number): string => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : '—');
 
@@ -192,15 +212,20 @@ try {
   log('| measure | value |');
   log('|---|---|');
   log(`| pods | ${PODS} |`);
+  const from = resumedAt !== undefined ? 'resume' : 'pod pending';
   log(
-    `| pod pending → its NodeClaim created, p50 / p95 | ${s(percentile(created, 50))} / ${s(percentile(created, 95))} (${created.length} pods) |`
+    `| ${from} → its NodeClaim created, p50 / p95 | ${s(percentile(created, 50))} / ${s(percentile(created, 95))} (${created.length} pods) |`
   );
   log(
-    `| pod pending → its CreateFleet called, p50 / p95 | ${s(percentile(fleet, 50))} / ${s(percentile(fleet, 95))} (${fleet.length} pods) |`
+    `| ${from} → its CreateFleet called, p50 / p95 | ${s(percentile(fleet, 50))} / ${s(percentile(fleet, 95))} (${fleet.length} pods) |`
   );
-  log(`| last pod pending (kube-scheduler marked all ${PODS}) | +${s(lastPending - t0)} |`);
   log(
-    `| all NodeClaims launched (Launched=True observed) | +${s(allLaunched - t0)} (${s(allLaunched - lastPending)} after the last pod pending) |`
+    resumedAt !== undefined
+      ? `| provisioner resumed with all ${PODS} pods pending (--hold) | +${s(resumedAt - t0)} |`
+      : `| last pod pending (kube-scheduler marked all ${PODS}) | +${s(lastPending - t0)} |`
+  );
+  log(
+    `| all NodeClaims launched (Launched=True observed) | +${s(allLaunched - t0)} (${s(allLaunched - lastPending)} after ${resumedAt !== undefined ? 'the resume' : 'the last pod pending'}) |`
   );
   log(`| all pods bound | ${launchedAllAt ? `+${s(launchedAllAt - t0)}` : 'not within 15 min'} |`);
   log(`| NodeClaims | ${claims.items.length} ($${hourly.toFixed(2)}/h, emulator prices) |`);

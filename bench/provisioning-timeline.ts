@@ -53,8 +53,9 @@ export class ProvisioningWatch {
       this.aborts.push(await watch.watch(path, query, (_type, obj) => on(obj as never), again));
     };
     await run(`/api/v1/namespaces/${this.namespace}/pods`, { labelSelector: this.labelSelector }, (pod: V1Pod) => {
+      if (!pod.metadata?.name) return; // a watch ERROR or BOOKMARK, not a pod
       const now = Date.now();
-      const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+      const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
       const seen = this.pods.get(key) ?? { key };
       seen.created ??= now;
       if (!seen.pending && isUnschedulable(pod)) seen.pending = now;
@@ -65,8 +66,9 @@ export class ProvisioningWatch {
       '/apis/karpenter.sh/v1/nodeclaims',
       {},
       (claim: { metadata?: { name?: string }; status?: { conditions?: { type: string; status: string }[] } }) => {
+        if (!claim.metadata?.name) return;
         const now = Date.now();
-        const name = claim.metadata?.name ?? '';
+        const name = claim.metadata.name;
         const seen = this.nodeClaims.get(name) ?? { name };
         seen.created ??= now;
         if (!seen.launched && claim.status?.conditions?.some((c) => c.type === 'Launched' && c.status === 'True'))
@@ -288,6 +290,8 @@ export async function collectTimeline(options: {
   provisionerId: string;
   workerLog: string;
   watch: ProvisioningWatch;
+  /** Measure from here for pods pending earlier (bench:e2e --hold: the moment the provisioner was resumed). */
+  since?: number;
 }): Promise<{ pods: PodTimeline[]; rounds: RoundTimes[] }> {
   const { rounds, signalled } = await provisionerTimeline(options.client, options.provisionerId);
   const fleet = createFleetCalls(options.workerLog);
@@ -303,7 +307,7 @@ export async function collectTimeline(options: {
   const pods: PodTimeline[] = [];
   for (const seen of options.watch.pods.values()) {
     if (seen.pending === undefined) continue;
-    const base = seen.pending;
+    const base = Math.max(seen.pending, options.since ?? 0);
     const rel = (t: number | undefined): number | undefined =>
       t === undefined || !Number.isFinite(t) ? undefined : t - base;
     const placed = claimOf.get(seen.key);
