@@ -177,9 +177,11 @@ if (config.provision) {
   // and price (1,395 types on EC2; 6-8 s on the test bed) while its pods wait. Until every NodePool's catalogue has
   // loaded (its EC2NodeClass may not be Ready yet) this retries every second; then every 30 s it reloads what would
   // expire within 90 s, so the 5-minute cache is renewed here and never by a solve, and compiles the catalogue for
-  // the solver with an empty solve (memoised by the catalogue array, which a round then reuses).
+  // the solver with an empty solve (memoised by the catalogue array, which a round then reuses). It also learns the
+  // cluster's launch templates once, so the first launches create only the ones that are missing.
   let warmTimer: NodeJS.Timeout | undefined;
   let warmed = false;
+  let templatesKnown = false;
   const warmCatalogue = async (): Promise<void> => {
     try {
       const pools = (
@@ -188,6 +190,10 @@ if (config.provision) {
         }
       ).items.filter((p) => !p.metadata.deletionTimestamp);
       const began = Date.now();
+      if (!templatesKnown) {
+        await awsCloud.launchTemplates.hydrate();
+        templatesKnown = true;
+      }
       const counts = await Promise.all(pools.map((pool) => awsCloud.prefetchInstanceTypes(pool, 90_000)));
       const ok = pools.length > 0 && counts.every((n) => n > 0);
       if (ok) {
