@@ -146,6 +146,9 @@ const client = new Client({ connection: clientConnection, namespace: config.temp
 const lifecycleNotifier = temporalLifecycleNotifier(client, config.temporal.taskQueue, config.lifecycle);
 const lifecycleKube = kubernetesLifecycle(kubeConfig);
 const snapshot = kubernetesClusterSnapshot(kubeConfig);
+// The provisioner reads pods from the pending-pod watcher's cache once it has synced (set below when it runs here).
+let podWatcher: PendingPodWatcher | undefined;
+const provisioningSnapshot = kubernetesClusterSnapshot(kubeConfig, { pods: () => podWatcher?.pods() });
 const provisioningKube = kubernetesProvisioning(kubeConfig);
 const disruptionKube = kubernetesDisruption(kubeConfig);
 const disruptNodeClaim = temporalNodeClaimDisrupter(client);
@@ -223,7 +226,7 @@ const worker = await Worker.create({
     ...createPreflightActivities({ cluster: kubernetesClusterInfo(kubeConfig), cloud: ec2Zones(ec2) }),
     ...createNodeClaimActivities({ kube: lifecycleKube, cloud, tagger: cloud, metrics: metrics.activities }),
     ...createProvisioningActivities({
-      snapshot,
+      snapshot: provisioningSnapshot,
       cloud,
       kube: provisioningKube,
       startNodeClaimWorkflow: (name) => lifecycleNotifier.ensureStarted(name),
@@ -281,6 +284,7 @@ if (config.provision) {
   );
   pendingPods = () => pods.pendingCount();
   await pods.start();
+  podWatcher = pods;
   background.push(pods);
 }
 

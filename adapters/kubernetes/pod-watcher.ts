@@ -31,6 +31,7 @@ export class PendingPodWatcher {
   private readonly started = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  private synced = false;
   /** A flush is scheduled or running; pods queued meanwhile go in the next one. */
   private flushing: NodeJS.Timeout | Promise<void> | undefined;
 
@@ -44,7 +45,13 @@ export class PendingPodWatcher {
     private readonly podStarted: (seconds: number) => void = () => undefined
   ) {
     const core = kubeConfig.makeApiClient(CoreV1Api);
-    this.informer = makeInformer<V1Pod>(kubeConfig, '/api/v1/pods', () => core.listPodForAllNamespaces());
+    // The list comes back as typed objects (Date timestamps), watch events as plain JSON (string timestamps): the
+    // list is turned into plain JSON too, so every cached pod has one shape (the provisioner's snapshot reads them).
+    this.informer = makeInformer<V1Pod>(kubeConfig, '/api/v1/pods', async () => {
+      const list = await core.listPodForAllNamespaces();
+      // Pod fields keep their JSON names in the typed models; JSON turns each Date into its ISO string.
+      return { ...list, items: JSON.parse(JSON.stringify(list.items)) as V1Pod[] };
+    });
     const startedAt = Date.now();
     const consider = (pod: V1Pod): void => {
       if (!isProvisionable(pod)) return;
@@ -83,6 +90,15 @@ export class PendingPodWatcher {
 
   async start(): Promise<void> {
     await this.informer.start();
+    this.synced = true;
+  }
+
+  /**
+   * Every pod in the watch cache, or undefined before the first list completed. The objects are shared: callers
+   * must not modify them (an informer replaces a pod's object on every change rather than editing it).
+   */
+  pods(): V1Pod[] | undefined {
+    return this.synced ? [...this.informer.list()] : undefined;
   }
 
   /** Pods unschedulable and unbound right now, from the watch cache (no API call). */
