@@ -219,6 +219,10 @@ try {
   log(
     `| ${from} → its CreateFleet called, p50 / p95 | ${s(percentile(fleet, 50))} / ${s(percentile(fleet, 95))} (${fleet.length} pods) |`
   );
+  const answered = of('CreateFleet answered');
+  log(
+    `| every ${from === 'resume' ? 'held' : 'pending'} pod's CreateFleet answered (max over pods) | ${s(Math.max(...answered))} (${answered.length} pods) |`
+  );
   log(
     resumedAt !== undefined
       ? `| provisioner resumed with all ${PODS} pods pending (--hold) | +${s(resumedAt - t0)} |`
