@@ -1,31 +1,43 @@
 // `npm run bench:e2e [-- --pods 2000]`: provisioning end to end on the test bed. Deploys N pending pods and prints
-// p50/p95 of "pod pending -> its NodeClaim's CreateFleet answered" (the Launched condition), the time until every
-// NodeClaim needed for them was launched, and the worker process's peak RSS and CPU time. Figures, not assertions.
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+// p50/p95 of "pod pending -> its NodeClaim created" and "pod pending -> CreateFleet", with a breakdown per stage
+// (bench/provisioning-timeline.ts), the time until every NodeClaim needed for them was launched, and the worker
+// process's peak RSS and CPU time. Figures, not assertions.
+import { AppsV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { kubeConfigFor } from '../testbed/clients.js';
 import { requirePart } from '../testbed/endpoints.js';
 import { startTestbed } from '../testbed/index.js';
 import { startWorkerProcess } from '../testbed/worker-process.js';
+import { pauseSignal, provisioningWorkflowId, resumeSignal } from '../workflows/provisioning/messages.js';
+import {
+  collectTimeline,
+  percentile,
+  ProvisioningWatch,
+  roundTable,
+  stageTable,
+  type Stage,
+  waitForWarmCatalogue,
+} from './provisioning-timeline.js';
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
 const PODS = arg('pods', 2000);
+const HOLD = process.argv.includes('--hold');
 const DEPLOYMENTS = Math.max(1, Math.round(PODS / 100));
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
 
 interface NodeClaimView {
   metadata: { name: string; creationTimestamp?: string; labels?: Record<string, string> };
   status?: { conditions?: { type: string; status: string; lastTransitionTime: string }[] };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 function procStats(pid: number): { peakRssMiB: number; cpuSeconds: number } {
@@ -42,7 +54,6 @@ log(
 const testbed = await startTestbed({ log: (m) => log(m), bridge: { bootDelayMs: 2000 } });
 const endpoints = testbed.endpoints;
 const kc = kubeConfigFor(requirePart(endpoints, 'kubernetes'));
-const core = kc.makeApiClient(CoreV1Api);
 const apps = kc.makeApiClient(AppsV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 let exitCode = 0;
@@ -80,7 +91,31 @@ try {
     },
   });
   const worker = await startWorkerProcess(endpoints, { taskQueue: 'bench', env: { KT_PROVISION: 'true' } });
-  await sleep(3000); // let the EC2NodeClass resolve, as it would long before a real burst
+  // The EC2NodeClass resolves and the catalogue loads long before a real burst: wait for both.
+  const warm = await waitForWarmCatalogue(worker.logFile);
+  log(
+    warm
+      ? `worker warmed its catalogue: ${warm.types} instance types in ${(warm.ms / 1000).toFixed(1)} s`
+      : 'worker did not warm its catalogue within 2 min'
+  );
+  const watch = new ProvisioningWatch(kc, 'default', 'bench=e2e');
+  await watch.start();
+  const temporal = requirePart(endpoints, 'temporal');
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection, namespace: temporal.namespace });
+  const provisionerId = provisioningWorkflowId(endpoints.clusterName);
+  const provisioner = client.workflow.getHandle(provisionerId);
+  if (HOLD) {
+    // Started paused, with the input the pod watcher's signal-with-start would give it.
+    await client.workflow.signalWithStart('provisioningWorkflow', {
+      workflowId: provisionerId,
+      taskQueue: worker.taskQueue,
+      args: [{ clusterName: endpoints.clusterName, settings: {} }],
+      signal: pauseSignal,
+      signalArgs: [{ reason: 'bench:e2e --hold: until every pod is pending' }],
+    });
+  }
+  const loadBefore = load();
 
   const t0 = Date.now();
   for (let d = 0; d < DEPLOYMENTS; d++) {
@@ -112,50 +147,55 @@ try {
   }
   log(`created ${DEPLOYMENTS} Deployments in ${((Date.now() - t0) / 1000).toFixed(1)} s; waiting for the provisioner`);
 
-  // Done: every pod is nominated to or running on a launched NodeClaim, i.e. no pod waits for a NodeClaim to launch.
+  // --hold: the provisioner is paused until kube-scheduler has marked every pod Unschedulable, then resumed, so the
+  // figures are those of N pods pending at once (from the resume), not of kube-scheduler's pace of marking them.
+  let resumedAt: number | undefined;
+  if (HOLD) {
+    const pending = (): number => [...watch.pods.values()].filter((p) => p.pending !== undefined).length;
+    while (pending() < PODS && Date.now() - t0 < 5 * 60_000) await sleep(200);
+    log(`+${((Date.now() - t0) / 1000).toFixed(1)} s: ${pending()} of ${PODS} pods pending; resuming the provisioner`);
+    resumedAt = Date.now();
+    await provisioner.signal(resumeSignal);
+  }
+
+  // Done: every NodeClaim launched and every pod bound (read from the watch, not by listing 2,000 pods a second).
   let lastLine = '';
   let launchedAllAt: number | undefined;
   while (Date.now() - t0 < 15 * 60_000) {
-    const [pods, claims] = await Promise.all([
-      core.listNamespacedPod({ namespace: 'default', labelSelector: 'bench=e2e' }),
-      custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' }) as Promise<{
-        items: NodeClaimView[];
-      }>,
-    ]);
-    const launched = claims.items.filter((c) =>
-      c.status?.conditions?.some((x) => x.type === 'Launched' && x.status === 'True')
-    ).length;
-    const bound = pods.items.filter((p) => p.spec?.nodeName).length;
-    const line = `+${((Date.now() - t0) / 1000).toFixed(0)} s: ${pods.items.length} pods, ${bound} bound; NodeClaims ${claims.items.length}, ${launched} launched`;
+    const pods = [...watch.pods.values()];
+    const claims = [...watch.nodeClaims.values()];
+    const launched = claims.filter((c) => c.launched !== undefined).length;
+    const bound = pods.filter((p) => p.bound !== undefined).length;
+    const line = `+${((Date.now() - t0) / 1000).toFixed(0)} s: ${pods.length} pods, ${bound} bound; NodeClaims ${claims.length}, ${launched} launched`;
     if (line.replace(/^\+\d+ s/, '') !== lastLine.replace(/^\+\d+ s/, '')) log(line);
     lastLine = line;
-    if (pods.items.length === PODS && claims.items.length > 0 && launched === claims.items.length && bound === PODS) {
+    if (pods.length >= PODS && claims.length > 0 && launched === claims.length && bound === PODS) {
       launchedAllAt = Date.now();
       break;
     }
-    await sleep(1000);
+    await sleep(250);
   }
   const stats = procStats(worker.process.pid);
+  watch.stop();
+  const loadAfter = load();
 
-  // Per pod: creation -> the Launched transition of the NodeClaim of the node it runs on.
+  const timeline = await collectTimeline({
+    client,
+    provisionerId,
+    workerLog: worker.logFile,
+    watch,
+    ...(resumedAt !== undefined ? { since: resumedAt } : {}),
+  });
+  await connection.close();
+  const of = (stage: Stage): number[] =>
+    timeline.pods.map((p) => p.at[stage]).filter((v): v is number => v !== undefined);
+  const created = of('NodeClaim object created');
+  const fleet = of('CreateFleet called');
   const claims = (await custom.listClusterCustomObject({
     group: 'karpenter.sh',
     version: 'v1',
     plural: 'nodeclaims',
-  })) as {
-    items: (NodeClaimView & { status?: { nodeName?: string } })[];
-  };
-  const launchedAt = new Map<string, number>();
-  for (const c of claims.items) {
-    const t = c.status?.conditions?.find((x) => x.type === 'Launched' && x.status === 'True')?.lastTransitionTime;
-    if (c.status?.nodeName && t) launchedAt.set(c.status.nodeName, Date.parse(t));
-  }
-  const pods = await core.listNamespacedPod({ namespace: 'default', labelSelector: 'bench=e2e' });
-  const latencies = pods.items
-    .map((p) => (launchedAt.get(p.spec?.nodeName ?? '') ?? NaN) - new Date(p.metadata!.creationTimestamp!).getTime())
-    .filter((ms) => Number.isFinite(ms))
-    .map((ms) => Math.max(0, ms) / 1000)
-    .sort((a, b) => a - b);
+  })) as { items: NodeClaimView[] };
   const prices = JSON.parse(readFileSync(requirePart(endpoints, 'aws').onDemandPricesFile, 'utf8')) as Record<
     string,
     number
@@ -164,21 +204,42 @@ try {
     (sum, c) => sum + (prices[c.metadata.labels?.['node.kubernetes.io/instance-type'] ?? ''] ?? 0),
     0
   );
+  const lastPending = resumedAt ?? Math.max(...[...watch.pods.values()].map((p) => p.pending ?? -Infinity));
+  const allLaunched = Math.max(...[...watch.nodeClaims.values()].map((c) => c.launched ?? Infinity));
+  const s = (ms: number): string => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : '—');
 
   log('');
   log('| measure | value |');
   log('|---|---|');
   log(`| pods | ${PODS} |`);
+  const from = resumedAt !== undefined ? 'resume' : 'pod pending';
   log(
-    `| pod pending → CreateFleet answered (Launched), p50 | ${percentile(latencies, 50).toFixed(1)} s (${latencies.length} pods measured; 1 s resolution) |`
+    `| ${from} → its NodeClaim created, p50 / p95 | ${s(percentile(created, 50))} / ${s(percentile(created, 95))} (${created.length} pods) |`
   );
-  log(`| pod pending → CreateFleet answered (Launched), p95 | ${percentile(latencies, 95).toFixed(1)} s |`);
   log(
-    `| all NodeClaims for ${PODS} pods launched (and pods bound) | ${launchedAllAt ? `${((launchedAllAt - t0) / 1000).toFixed(1)} s` : 'not within 15 min'} |`
+    `| ${from} → its CreateFleet called, p50 / p95 | ${s(percentile(fleet, 50))} / ${s(percentile(fleet, 95))} (${fleet.length} pods) |`
   );
+  const answered = of('CreateFleet answered');
+  log(
+    `| every ${from === 'resume' ? 'held' : 'pending'} pod's CreateFleet answered (max over pods) | ${s(Math.max(...answered))} (${answered.length} pods) |`
+  );
+  log(
+    resumedAt !== undefined
+      ? `| provisioner resumed with all ${PODS} pods pending (--hold) | +${s(resumedAt - t0)} |`
+      : `| last pod pending (kube-scheduler marked all ${PODS}) | +${s(lastPending - t0)} |`
+  );
+  log(
+    `| all NodeClaims launched (Launched=True observed) | +${s(allLaunched - t0)} (${s(allLaunched - lastPending)} after ${resumedAt !== undefined ? 'the resume' : 'the last pod pending'}) |`
+  );
+  log(`| all pods bound | ${launchedAllAt ? `+${s(launchedAllAt - t0)}` : 'not within 15 min'} |`);
   log(`| NodeClaims | ${claims.items.length} ($${hourly.toFixed(2)}/h, emulator prices) |`);
   log(`| worker peak RSS | ${stats.peakRssMiB} MiB |`);
   log(`| worker CPU time | ${stats.cpuSeconds.toFixed(1)} s |`);
+  log(`| load average (1, 5, 15 min) before → after | ${loadBefore} → ${loadAfter} |`);
+  log('');
+  log(stageTable(timeline.pods));
+  log('');
+  log(roundTable(timeline.rounds, t0));
   if (!launchedAllAt) exitCode = 1;
   await worker.process.stop();
 } catch (err) {

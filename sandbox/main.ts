@@ -18,6 +18,14 @@ import { startTestbed } from '../testbed/index.js';
 import { freePorts } from '../testbed/ports.js';
 import { startWorkerProcess } from '../testbed/worker-process.js';
 import { watchDemo, type DemoSummary } from './progress.js';
+import {
+  collectTimeline,
+  historyLines,
+  percentile,
+  ProvisioningWatch,
+  stageTable,
+  waitForWarmCatalogue,
+} from '../bench/provisioning-timeline.js';
 import { watchScaleDown, type ScaleDownSummary } from './scale-down.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -64,6 +72,44 @@ const endpoints = testbed.endpoints;
 const temporal = requirePart(endpoints, 'temporal');
 const kc = kubeConfigFor(requirePart(endpoints, 'kubernetes'));
 let worker: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
+
+/** Provisioning's reaction time, per pod from the moment it was seen Unschedulable (bench/provisioning-timeline.ts). */
+async function reactionReport(watch: ProvisioningWatch, workerLog: string): Promise<string> {
+  const connection = await Connection.connect({ address: temporal.address });
+  try {
+    const { pods } = await collectTimeline({
+      client: new Client({ connection, namespace: temporal.namespace }),
+      provisionerId: `provisioner/${endpoints.clusterName}`,
+      workerLog,
+      watch,
+    });
+    const p50 = (stage: 'NodeClaim object created' | 'CreateFleet called'): string => {
+      const values = pods.map((p) => p.at[stage]).filter((v): v is number => v !== undefined);
+      return values.length
+        ? `${(percentile(values, 50) / 1000).toFixed(2)} s (p50 over ${values.length} pods)`
+        : 'not reached';
+    };
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const first = pods.find((p) => p.nodeClaim)?.nodeClaim;
+    // KT_SANDBOX_HISTORY=1: the first NodeClaim workflow's history with event times, to look into its first steps.
+    const history =
+      process.env.KT_SANDBOX_HISTORY === '1' && first
+        ? ['', ...(await historyLines(client, `nodeclaim/${first}`))]
+        : [];
+    return [
+      'Provisioning reaction time, from each pod seen Unschedulable:',
+      `  pending → first NodeClaim    ${p50('NodeClaim object created')}`,
+      `  pending → first CreateFleet  ${p50('CreateFleet called')}`,
+      '',
+      stageTable(pods),
+      ...history,
+    ].join('\n');
+  } catch (err) {
+    return `Provisioning reaction time: not measured (${(err as Error).message})`;
+  } finally {
+    await connection.close();
+  }
+}
 
 try {
   // The seed's Provisioner and karpenter ConfigMap, converted as a user would (`karpenter-temporal convert`).
@@ -132,9 +178,17 @@ try {
     },
   });
 
+  // A burst meets a running autoscaler: its EC2NodeClass resolved and its instance-type catalogue loaded.
+  const warm = await waitForWarmCatalogue(worker.logFile);
+  say(
+    `${stamp()} ${warm ? `the worker loaded its instance-type catalogue (${warm.types} types in ${(warm.ms / 1000).toFixed(1)} s)` : 'the worker did not load its instance-type catalogue within 2 min'}`
+  );
+
   const deployment = parseAllDocuments(
     readFileSync(join(REPO, 'examples/simulate/nginx-deployment.yaml'), 'utf8')
   )[0]!.toJS() as never;
+  const reaction = new ProvisioningWatch(kc, 'default', 'app=nginx');
+  await reaction.start();
   await kc.makeApiClient(AppsV1Api).createNamespacedDeployment({ namespace: 'default', body: deployment });
   say(`${stamp()} deployed nginx: 10 replicas requesting 500m CPU and 512Mi each (more than one node's worth)`);
 
@@ -166,6 +220,9 @@ try {
 
   say('');
   say(summary.report);
+  say('');
+  reaction.stop();
+  say(await reactionReport(reaction, worker.logFile));
   say('');
 
   // Part two: the workload shrinks and the disruption loop removes what is no longer needed.

@@ -27,7 +27,7 @@ import { ec2Zones } from '../adapters/aws/zones.js';
 import { createKwokCloudProvider } from '../adapters/kwok/cloudprovider.js';
 import { KWOK_ZONES, parseCatalogue } from '../adapters/kwok/instancetypes.js';
 import { kubernetesKwokNodeClasses, kubernetesKwokNodes } from '../adapters/kwok/nodes.js';
-import type { CloudProvider } from '../core/cloudprovider/cloudprovider.js';
+import type { CloudProvider, NodePoolLike } from '../core/cloudprovider/cloudprovider.js';
 import type { WorkerConfig } from './config.js';
 import { NodeClassController } from './nodeclass-controller.js';
 
@@ -40,8 +40,14 @@ export interface WorkerCloud {
   zones: CloudZonesPort;
   /** The interruption queue of this cloud, when it has one and it is configured. */
   interruptionQueue?: InterruptionQueue;
-  /** Controllers the provider's node classes need (EC2NodeClass status), started with the watchers. */
+  /** Controllers the provider's node classes need (EC2NodeClass status); started before the worker bundles. */
   startControllers(): Promise<{ stop(): Promise<void> }[]>;
+  /**
+   * Loads what a provisioning round needs for this NodePool ahead of it — its instance types, renewed when they would
+   * expire within `aheadMs`, and whatever else the provider caches (EC2: the cluster's launch templates, learned
+   * once) — and returns how many instance types it has (0 while its node class is not ready).
+   */
+  prefetch(pool: NodePoolLike, aheadMs: number): Promise<number>;
 }
 
 export interface CloudDeps {
@@ -68,12 +74,29 @@ function kwokCloud({ config, kubeConfig, custom }: CloudDeps): WorkerCloud {
     zones: { region: async () => 'kwok', zones: async () => [...KWOK_ZONES] },
     // A KWOKNodeClass has no status to resolve: nothing to run.
     startControllers: async () => [],
+    prefetch: async (pool) => (await provider.getInstanceTypes(pool)).length,
   };
 }
 
 function awsCloud({ config, kubeConfig, custom, kubernetesVersion, logger }: CloudDeps): WorkerCloud {
   const aws = { region: config.aws.region, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}) };
   const ec2 = new EC2Client(aws);
+  // One line per CreateFleet, with the NodeClaim it launches for and how long EC2 took: the last step of provisioning
+  // latency (pod pending -> CreateFleet), which bench:e2e and the sandbox read back.
+  ec2.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'CreateFleetCommand') return next(args);
+      const input = args.input as { TagSpecifications?: { Tags?: { Key?: string; Value?: string }[] }[] };
+      const nodeClaim = input.TagSpecifications?.[0]?.Tags?.find((t) => t.Key === 'karpenter.sh/nodeclaim')?.Value;
+      const calledAt = Date.now();
+      try {
+        return await next(args);
+      } finally {
+        logger.info({ nodeClaim, calledAt, ms: Date.now() - calledAt }, 'called CreateFleet');
+      }
+    },
+    { step: 'initialize', name: 'logCreateFleet' }
+  );
   const ssm = new SSMClient(aws);
   const iam = new IAMClient(aws);
 
@@ -101,10 +124,18 @@ function awsCloud({ config, kubeConfig, custom, kubernetesVersion, logger }: Clo
     nodeClasses: kubernetesNodeClasses(custom),
     onDemandPrices,
   });
+  let templatesKnown = false;
   return {
     provider,
     tagger: provider,
     zones: ec2Zones(ec2),
+    async prefetch(pool, aheadMs) {
+      if (!templatesKnown) {
+        await provider.launchTemplates.hydrate();
+        templatesKnown = true;
+      }
+      return provider.prefetchInstanceTypes(pool, aheadMs);
+    },
     ...(config.interruptionQueue
       ? { interruptionQueue: sqsInterruptionQueue(new SQSClient(aws), config.interruptionQueue) }
       : {}),

@@ -18,6 +18,9 @@ import { kubernetesClusterSnapshot } from '../adapters/kubernetes/cluster-snapsh
 import { PendingPodWatcher } from '../adapters/kubernetes/pod-watcher.js';
 import { kubernetesProvisioning } from '../adapters/kubernetes/provisioning.js';
 import { createProvisioningActivities } from '../activities/provisioning/activities.js';
+import { provisioningCatalogue } from '../activities/provisioning/catalogue.js';
+import { solve } from '../core/scheduling/index.js';
+import type { NodePool } from '../core/scheduling/types.js';
 import { bundlerOptions, workflowsPath } from './bundle.js';
 import { loadWorkerConfig } from './config.js';
 import { temporalLifecycleNotifier } from './lifecycle-notifier.js';
@@ -83,9 +86,53 @@ const client = new Client({ connection: clientConnection, namespace: config.temp
 const lifecycleNotifier = temporalLifecycleNotifier(client, config.temporal.taskQueue, config.lifecycle);
 const lifecycleKube = kubernetesLifecycle(kubeConfig);
 const snapshot = kubernetesClusterSnapshot(kubeConfig);
+// The provisioner reads pods from the pending-pod watcher's cache once it has synced (set below when it runs here).
+let podWatcher: PendingPodWatcher | undefined;
+const provisioningSnapshot = kubernetesClusterSnapshot(kubeConfig, { pods: () => podWatcher?.pods() });
 const provisioningKube = kubernetesProvisioning(kubeConfig);
 const disruptionKube = kubernetesDisruption(kubeConfig);
 const disruptNodeClaim = temporalNodeClaimDisrupter(client);
+const background: { stop(): Promise<void> }[] = [];
+// The EC2NodeClass controller and the catalogue warm-up start before the worker bundles its workflows (seconds), so
+// that a class is Ready and its instance types loaded by the time the first pending pod is planned.
+if (config.watch) background.push(...(await cloudParts.startControllers()));
+const catalogue = provisioningCatalogue(cloud);
+if (config.provision) {
+  // Keep the instance-type catalogue warm, as Karpenter does: otherwise a round pays for loading every type, offering
+  // and price (1,395 types on EC2; 6-8 s on the test bed) while its pods wait. Until every NodePool's catalogue has
+  // loaded (its EC2NodeClass may not be Ready yet) this retries every second; then every 30 s it reloads what would
+  // expire within 90 s, so the 5-minute cache is renewed here and never by a solve, and compiles the catalogue for
+  // the solver with an empty solve (memoised by the catalogue array, which a round then reuses). It also learns the
+  // cluster's launch templates once, so the first launches create only the ones that are missing.
+  let warmTimer: NodeJS.Timeout | undefined;
+  let warmed = false;
+  const warmCatalogue = async (): Promise<void> => {
+    try {
+      const pools = (
+        (await custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural: 'nodepools' })) as {
+          items: (NodePoolLike & { metadata: { deletionTimestamp?: string } })[];
+        }
+      ).items.filter((p) => !p.metadata.deletionTimestamp);
+      const began = Date.now();
+      const counts = await Promise.all(pools.map((pool) => cloudParts.prefetch(pool, 90_000)));
+      const ok = pools.length > 0 && counts.every((n) => n > 0);
+      if (ok) {
+        const { types } = await catalogue.read(pools);
+        solve({ pods: [], nodePools: pools as unknown as NodePool[], instanceTypes: types });
+        if (!warmed) logger.info({ types: types.length, ms: Date.now() - began }, 'warmed the instance-type catalogue');
+      }
+      warmed = ok;
+    } catch (err) {
+      warmed = false;
+      logger.debug({ err: (err as Error).message }, 'warming the instance-type catalogue failed; will retry');
+    }
+    warmTimer = setTimeout(() => void warmCatalogue(), warmed ? 30_000 : 1000);
+    warmTimer.unref();
+  };
+  void warmCatalogue();
+  background.push({ stop: async () => clearTimeout(warmTimer) });
+}
+
 const worker = await Worker.create({
   connection,
   namespace: config.temporal.namespace,
@@ -101,11 +148,12 @@ const worker = await Worker.create({
       metrics: metrics.activities,
     }),
     ...createProvisioningActivities({
-      snapshot,
+      snapshot: provisioningSnapshot,
       cloud,
       kube: provisioningKube,
       startNodeClaimWorkflow: (name) => lifecycleNotifier.ensureStarted(name),
       metrics: metrics.activities,
+      catalogue,
     }),
     ...createDisruptionActivities({
       snapshot,
@@ -136,7 +184,6 @@ const worker = await Worker.create({
     : {}),
 });
 
-const background: { stop(): Promise<void> }[] = [];
 if (config.watch) {
   const watcher = new NodeClaimWatcher(
     kubeConfig,
@@ -144,8 +191,8 @@ if (config.watch) {
     rootLogger.child({ component: 'nodeclaim-watcher' }),
     (object, type, reason, message) => disruptionKube.recordEvent(object, type, reason, message)
   );
-  const [, controllers] = await Promise.all([watcher.start(), cloudParts.startControllers()]);
-  background.push(watcher, ...controllers);
+  await watcher.start();
+  background.push(watcher);
 }
 if (config.provision) {
   const pods = new PendingPodWatcher(
@@ -158,33 +205,8 @@ if (config.provision) {
   );
   pendingPods = () => pods.pendingCount();
   await pods.start();
+  podWatcher = pods;
   background.push(pods);
-
-  // Keep the instance-type catalogue warm, as Karpenter does: otherwise the first batch after a quiet spell pays for
-  // loading every type and offering (1,395 types on EC2; ~8 s on our test machine) while its pods wait. The
-  // provider caches for 5 minutes; this refreshes every 4, and every 10 s until the first success (a new
-  // EC2NodeClass may not be resolved yet).
-  let warmTimer: NodeJS.Timeout | undefined;
-  const warmCatalogue = async (): Promise<void> => {
-    let ok = false;
-    try {
-      const pools = (await custom.listClusterCustomObject({
-        group: 'karpenter.sh',
-        version: 'v1',
-        plural: 'nodepools',
-      })) as {
-        items: NodePoolLike[];
-      };
-      for (const pool of pools.items) await cloud.getInstanceTypes(pool);
-      ok = pools.items.length > 0;
-    } catch (err) {
-      logger.debug({ err: (err as Error).message }, 'warming the instance-type catalogue failed; will retry');
-    }
-    warmTimer = setTimeout(() => void warmCatalogue(), ok ? 4 * 60_000 : 10_000);
-    warmTimer.unref();
-  };
-  void warmCatalogue();
-  background.push({ stop: async () => clearTimeout(warmTimer) });
 }
 
 if (config.disrupt) {

@@ -1,12 +1,12 @@
 import { Context } from '@temporalio/activity';
 import type { CloudProvider, NodePoolLike } from '../../core/cloudprovider/cloudprovider.js';
-import type { InstanceType } from '../../core/cloudprovider/types.js';
 import { nodeClaimManifest, nodeClaimName } from '../../core/provisioning/nodeclaim-manifest.js';
 import { podKey, schedulingView, type NominationRef } from '../../core/provisioning/snapshot.js';
 import { solve } from '../../core/scheduling/index.js';
 import type { LaunchChoice } from '../../core/scheduling/types.js';
 import type { ClusterSnapshotSource } from '../../adapters/kubernetes/cluster-snapshot.js';
 import { noopMetrics, type AutoscalerMetrics } from '../metrics.js';
+import { provisioningCatalogue } from './catalogue.js';
 
 export interface PlannedClaim {
   name: string;
@@ -36,6 +36,8 @@ export interface ProvisioningPlan {
   unschedulable: number;
   hourlyCost: number;
   solveMs: number;
+  /** Where the activity's time went, ms: cluster snapshot read, instance-type catalogue, scheduling view, solve. */
+  timings?: { snapshotMs: number; catalogueMs: number; viewMs: number; solveMs: number };
   /** NodePools whose instance types could not be read, with why (e.g. their EC2NodeClass is not Ready). */
   skippedNodePools: { nodePool: string; reason: string }[];
 }
@@ -60,8 +62,11 @@ export function createProvisioningActivities(deps: {
   kube: ProvisioningKubernetes;
   startNodeClaimWorkflow: (nodeClaimName: string) => Promise<void>;
   metrics?: AutoscalerMetrics;
+  /** Shared with the worker's warm-up; one over `cloud` when not given. */
+  catalogue?: ReturnType<typeof provisioningCatalogue>;
 }) {
   const metrics = deps.metrics ?? noopMetrics;
+  const catalogue = deps.catalogue ?? provisioningCatalogue(deps.cloud);
   return {
     /** Reads the cluster, solves the pending pods, and names the NodeClaims to create from the round. */
     async planProvisioning(input: {
@@ -69,20 +74,19 @@ export function createProvisioningActivities(deps: {
       round: number;
       nominations: Record<string, NominationRef>;
     }): Promise<ProvisioningPlan> {
+      const ms = (since: number): number => Math.round((performance.now() - since) * 10) / 10;
+      const began = performance.now();
       const snapshot = await deps.snapshot.read();
+      const snapshotMs = ms(began);
       Context.current().heartbeat('snapshot read');
-      const types = new Map<string, InstanceType>();
-      const skippedNodePools: ProvisioningPlan['skippedNodePools'] = [];
+      const catalogueBegan = performance.now();
       const pools = snapshot.nodePools as unknown as (NodePoolLike & { metadata: { deletionTimestamp?: string } })[];
-      for (const pool of pools.filter((p) => !p.metadata.deletionTimestamp)) {
-        try {
-          for (const type of await deps.cloud.getInstanceTypes(pool))
-            if (!types.has(type.name)) types.set(type.name, type);
-        } catch (err) {
-          skippedNodePools.push({ nodePool: pool.metadata.name, reason: (err as Error).message });
-        }
-      }
-      const view = schedulingView(snapshot, input.nominations, [...types.values()]);
+      const { types, skippedNodePools } = await catalogue.read(pools);
+      const catalogueMs = ms(catalogueBegan);
+      const viewBegan = performance.now();
+      const view = schedulingView(snapshot, input.nominations, types);
+      const viewMs = ms(viewBegan);
+      const timings = (solveMs: number) => ({ snapshotMs, catalogueMs, viewMs, solveMs });
       const uidOf = new Map(snapshot.pods.map((p) => [podKey(p), p.metadata?.uid ?? '']));
       const empty = {
         nodeClaims: [],
@@ -93,13 +97,14 @@ export function createProvisioningActivities(deps: {
         unschedulable: 0,
         hourlyCost: 0,
         solveMs: 0,
+        timings: timings(0),
         skippedNodePools,
       };
       if (view.input.pods.length === 0) return empty;
 
       const started = performance.now();
       const plan = solve(view.input);
-      const solveMs = Math.round((performance.now() - started) * 10) / 10;
+      const solveMs = ms(started);
       metrics.schedulingDuration(solveMs / 1000);
       Context.current().heartbeat('solved');
 
@@ -142,7 +147,7 @@ export function createProvisioningActivities(deps: {
           message: `Failed to schedule pod, ${reason}`,
         });
       }
-      return {
+      const result: ProvisioningPlan = {
         nodeClaims,
         nominations,
         events,
@@ -151,8 +156,16 @@ export function createProvisioningActivities(deps: {
         unschedulable: plan.unschedulable.length,
         hourlyCost: Math.round(nodeClaims.reduce((sum, c) => sum + c.launch.price, 0) * 1e4) / 1e4,
         solveMs,
+        timings: timings(solveMs),
         skippedNodePools,
       };
+      Context.current().log.info('planned provisioning round', {
+        round: input.round,
+        pods: result.pendingPods,
+        nodeClaims: result.nodeClaims.length,
+        ...result.timings,
+      });
+      return result;
     },
 
     /** Creates each NodeClaim (idempotent by name and plan) and starts its lifecycle workflow. */
@@ -160,13 +173,29 @@ export function createProvisioningActivities(deps: {
       claims: { name: string; manifest: Record<string, unknown> }[]
     ): Promise<Record<string, CreateResult>> {
       const results: Record<string, CreateResult> = {};
-      for (const claim of claims) {
-        results[claim.name] = await deps.kube.createNodeClaim(claim.manifest);
+      // Each NodeClaim's create-then-start is independent of the others': a few run at once, so a round's last
+      // NodeClaim does not wait for every earlier one's two round trips.
+      const one = async (claim: { name: string; manifest: Record<string, unknown> }): Promise<void> => {
+        const began = performance.now();
+        const result = await deps.kube.createNodeClaim(claim.manifest);
+        results[claim.name] = result;
+        const createMs = Math.round(performance.now() - began);
         // Only a NodeClaim this call made: a retry that finds its own NodeClaim (`exists`) counts nothing twice.
-        if (results[claim.name] === 'created') metrics.nodeClaimCreated(nodePoolOf(claim.manifest), 'provisioned');
-        if (results[claim.name] !== 'conflict') await deps.startNodeClaimWorkflow(claim.name);
+        if (result === 'created') metrics.nodeClaimCreated(nodePoolOf(claim.manifest), 'provisioned');
+        if (result !== 'conflict') await deps.startNodeClaimWorkflow(claim.name);
+        Context.current().log.info('created nodeclaim', {
+          nodeClaim: claim.name,
+          result,
+          createMs,
+          startMs: Math.round(performance.now() - began) - createMs,
+        });
         Context.current().heartbeat(claim.name);
-      }
+      };
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < claims.length) await one(claims[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(8, claims.length) }, lane));
       return results;
     },
 

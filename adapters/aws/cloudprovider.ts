@@ -162,9 +162,9 @@ export class AwsCloudProvider implements CloudProvider {
   }
 
   /** Instance types the class can launch: offered in its zones and bootable by one of its AMIs. */
-  private async launchableTypes(nodeClass: EC2NodeClass): Promise<InstanceType[]> {
+  private async launchableTypes(nodeClass: EC2NodeClass, aheadMs = 0): Promise<InstanceType[]> {
     const amis = nodeClass.status?.amis ?? [];
-    const all = await this.instanceTypes.list(nodeClass);
+    const all = await this.instanceTypes.list(nodeClass, aheadMs);
     const amisKey = JSON.stringify(amis);
     const cached = this.launchable.get(all);
     if (cached !== undefined && cached.amisKey === amisKey) return cached.value;
@@ -180,6 +180,16 @@ export class AwsCloudProvider implements CloudProvider {
     return this.launchableTypes(nodeClass);
   }
 
+  /**
+   * Loads (or reloads, when it would expire within `aheadMs`) the pool's catalogue, so that the next solve or launch
+   * finds it cached. Returns how many types the pool offers: 0 while its EC2NodeClass is missing or not Ready.
+   */
+  async prefetchInstanceTypes(nodePool: NodePoolLike, aheadMs: number): Promise<number> {
+    const nodeClass = await this.options.nodeClasses.get(nodePool.spec.template.spec.nodeClassRef.name);
+    if (nodeClass === undefined || !isNodeClassReady(nodeClass)) return 0;
+    return (await this.launchableTypes(nodeClass, aheadMs)).length;
+  }
+
   async create(nodeClaim: NodeClaimLike): Promise<AwsLaunchedNodeClaim> {
     const uid = nodeClaim.metadata.uid;
     if (uid === undefined || uid === '') {
@@ -189,9 +199,16 @@ export class AwsCloudProvider implements CloudProvider {
         false
       );
     }
+    // The look-up of an instance an earlier attempt launched runs alongside reading the class and its catalogue.
+    const lookup = this.instances.findByNodeClaim(nodeClaim.metadata.name).then(
+      (instance) => ({ instance }),
+      (error: unknown) => ({ error })
+    );
     const nodeClass = await this.readyNodeClass(nodeClaim.spec.nodeClassRef.name);
     try {
-      const existing = await this.instances.findByNodeClaim(nodeClaim.metadata.name);
+      const found = await lookup;
+      if ('error' in found) throw found.error;
+      const existing = found.instance;
       const instanceTypes = await this.launchableTypes(nodeClass);
       if (existing !== undefined) return this.launched(existing, instanceTypes, nodeClass);
       return await this.launch(nodeClaim, uid, nodeClass, instanceTypes);
@@ -263,42 +280,47 @@ export class AwsCloudProvider implements CloudProvider {
       group.choices.push(choice);
       groups.set(key, group);
     }
-    const configs: FleetLaunchTemplateConfigRequest[] = [];
-    const templateNames: string[] = [];
-    // CreateFleet takes at most 50 launch template configs; groups were formed cheapest first, so keep those.
-    for (const group of [...groups.values()].slice(0, MAX_LAUNCH_TEMPLATE_CONFIGS)) {
-      const template = await this.launchTemplates.ensure({
-        clusterName: this.options.clusterName,
-        nodeClassName,
-        amiFamily: family,
-        imageId: group.imageId,
-        userData: renderUserData(family, {
+    // CreateFleet takes at most 50 launch template configs; groups were formed cheapest first, so keep those. The
+    // templates are ensured concurrently (each is a look-up and maybe a create the first time).
+    const chosen = [...groups.values()].slice(0, MAX_LAUNCH_TEMPLATE_CONFIGS);
+    const templates = await Promise.all(
+      chosen.map((group) =>
+        this.launchTemplates.ensure({
           clusterName: this.options.clusterName,
-          clusterEndpoint: this.options.clusterEndpoint,
-          ...(this.options.caBundle !== undefined ? { caBundle: this.options.caBundle } : {}),
-          ...(this.options.clusterCIDR !== undefined ? { clusterCIDR: this.options.clusterCIDR } : {}),
-          labels,
-          taints,
-          ...(nodeClass.spec.kubelet !== undefined ? { kubelet: nodeClass.spec.kubelet } : {}),
-          maxPods: group.pods,
-          ...(nodeClass.spec.userData !== undefined ? { customUserData: nodeClass.spec.userData } : {}),
-        }),
-        ...(status.instanceProfile !== undefined ? { instanceProfile: status.instanceProfile } : {}),
-        securityGroupIds: (status.securityGroups ?? []).map((g) => g.id),
-        spec: nodeClass.spec,
-        // Not the NodeClaim's own tag: a template is shared by every NodeClaim with the same content.
-        tags: Object.fromEntries(Object.entries(tags).filter(([key]) => key !== TAG.nodeClaim)),
-      });
-      templateNames.push(template.name);
-      configs.push({
+          nodeClassName,
+          amiFamily: family,
+          imageId: group.imageId,
+          userData: renderUserData(family, {
+            clusterName: this.options.clusterName,
+            clusterEndpoint: this.options.clusterEndpoint,
+            ...(this.options.caBundle !== undefined ? { caBundle: this.options.caBundle } : {}),
+            ...(this.options.clusterCIDR !== undefined ? { clusterCIDR: this.options.clusterCIDR } : {}),
+            labels,
+            taints,
+            ...(nodeClass.spec.kubelet !== undefined ? { kubelet: nodeClass.spec.kubelet } : {}),
+            maxPods: group.pods,
+            ...(nodeClass.spec.userData !== undefined ? { customUserData: nodeClass.spec.userData } : {}),
+          }),
+          ...(status.instanceProfile !== undefined ? { instanceProfile: status.instanceProfile } : {}),
+          securityGroupIds: (status.securityGroups ?? []).map((g) => g.id),
+          spec: nodeClass.spec,
+          // Not the NodeClaim's own tag: a template is shared by every NodeClaim with the same content.
+          tags: Object.fromEntries(Object.entries(tags).filter(([key]) => key !== TAG.nodeClaim)),
+        })
+      )
+    );
+    const templateNames = templates.map((t) => t.name);
+    const configs: FleetLaunchTemplateConfigRequest[] = chosen.map((group, i) => {
+      const template = templates[i]!;
+      return {
         LaunchTemplateSpecification: { LaunchTemplateId: template.id, Version: '$Latest' },
         Overrides: group.choices.map((c) => ({
           InstanceType: c.instanceType.name as never,
           SubnetId: subnetByZone.get(c.offering.zone)!,
           ImageId: group.imageId,
         })),
-      });
-    }
+      };
+    });
     const ec2Tags = toEc2Tags(tags);
     const sendFleet = () =>
       this.options.ec2.send(

@@ -26,6 +26,19 @@ export class InstanceTypeProvider {
   private offerings = new Map<string, { at: number; value: Map<string, Set<string>> }>();
   /** Last catalogue built per node class, with the inputs it was built from. Shared read-only by callers. */
   private readonly built = new Map<string, { key: string; value: InstanceType[] }>();
+  /**
+   * Loads in flight, by what they load: a solve that arrives while the catalogue is being (re)loaded, e.g. by the
+   * worker's warm-up, waits for that load instead of paging through every Describe* call a second time.
+   */
+  private readonly inflight = new Map<string, Promise<unknown>>();
+
+  private once<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const running = this.inflight.get(key) as Promise<T> | undefined;
+    if (running !== undefined) return running;
+    const promise = load().finally(() => this.inflight.delete(key));
+    this.inflight.set(key, promise);
+    return promise;
+  }
 
   constructor(
     private readonly ec2: EC2Client,
@@ -36,10 +49,17 @@ export class InstanceTypeProvider {
     private readonly vmMemoryOverheadPercent?: number
   ) {}
 
-  /** Every hvm x86_64/arm64 type of the region, all pages (AWS answers at most 100 per page). */
-  async describeInstanceTypes(): Promise<InstanceTypeInfo[]> {
+  /**
+   * Every hvm x86_64/arm64 type of the region, all pages (AWS answers at most 100 per page). `aheadMs` reloads
+   * that long before the TTL expires (the worker's warm-up does, so no solve waits for a reload).
+   */
+  async describeInstanceTypes(aheadMs = 0): Promise<InstanceTypeInfo[]> {
     const now = this.clock.now();
-    if (this.types !== undefined && now - this.types.at < INSTANCE_TYPES_TTL_MS) return this.types.value;
+    if (this.types !== undefined && now - this.types.at < INSTANCE_TYPES_TTL_MS - aheadMs) return this.types.value;
+    return this.once('types', () => this.loadInstanceTypes(now));
+  }
+
+  private async loadInstanceTypes(now: number): Promise<InstanceTypeInfo[]> {
     const all: InstanceTypeInfo[] = [];
     let NextToken: string | undefined;
     do {
@@ -63,11 +83,15 @@ export class InstanceTypeProvider {
   }
 
   /** Instance type → zones it is offered in, restricted to the given zones. */
-  async describeOfferings(zones: readonly string[]): Promise<Map<string, Set<string>>> {
+  async describeOfferings(zones: readonly string[], aheadMs = 0): Promise<Map<string, Set<string>>> {
     const key = [...zones].sort().join(',');
     const now = this.clock.now();
     const cached = this.offerings.get(key);
-    if (cached !== undefined && now - cached.at < INSTANCE_TYPES_TTL_MS) return cached.value;
+    if (cached !== undefined && now - cached.at < INSTANCE_TYPES_TTL_MS - aheadMs) return cached.value;
+    return this.once(`offerings/${key}`, () => this.loadOfferings(zones, key, now));
+  }
+
+  private async loadOfferings(zones: readonly string[], key: string, now: number): Promise<Map<string, Set<string>>> {
     const byType = new Map<string, Set<string>>();
     let NextToken: string | undefined;
     do {
@@ -95,18 +119,19 @@ export class InstanceTypeProvider {
 
   /**
    * The catalogue for a resolved node class: only types offered in at least one of its subnets' zones. Capacity
-   * follows its AMI family, kubelet settings and block devices.
+   * follows its AMI family, kubelet settings and block devices. `aheadMs`: reload what would expire within that
+   * long (the warm-up's refresh ahead of expiry); solves and launches pass nothing.
    */
-  async list(nodeClass: EC2NodeClass): Promise<InstanceType[]> {
+  async list(nodeClass: EC2NodeClass, aheadMs = 0): Promise<InstanceType[]> {
     const subnets = nodeClass.status?.subnets ?? [];
     const zones = [...new Set(subnets.map((s) => s.zone))];
     if (zones.length === 0) return [];
     const zoneIDs: Record<string, string> = {};
     for (const s of subnets) if (s.zoneID !== undefined) zoneIDs[s.zone] = s.zoneID;
     const [types, offered] = await Promise.all([
-      this.describeInstanceTypes(),
-      this.describeOfferings(zones),
-      this.pricing.refreshIfStale(),
+      this.describeInstanceTypes(aheadMs),
+      this.describeOfferings(zones, aheadMs),
+      this.pricing.refreshIfStale(aheadMs),
     ]);
     const amiFamily = amiFamilyOf(nodeClass.spec);
     const ephemeralStorageBytes = ephemeralStorageOf(nodeClass);

@@ -144,6 +144,9 @@ export interface ResolvedLaunchTemplate {
 export class LaunchTemplateProvider {
   /** name → id and when it was last handed out for a launch. */
   private readonly known = new Map<string, { id: string; lastUsed: number }>();
+  private readonly creating = new Map<string, Promise<ResolvedLaunchTemplate>>();
+  /** Set once `hydrate` has listed the cluster's templates: a name not known since then is most likely new. */
+  private hydrated = false;
 
   constructor(
     private readonly ec2: EC2Client,
@@ -161,7 +164,23 @@ export class LaunchTemplateProvider {
       cached.lastUsed = now;
       return { name, id: cached.id };
     }
-    let id = await this.findByName(name);
+    // Launches that need the same new template at once (a round's NodeClaims) share one look-up and create.
+    const running = this.creating.get(name);
+    if (running !== undefined) return running;
+    const promise = this.findOrCreate(input, data, name, now).finally(() => this.creating.delete(name));
+    this.creating.set(name, promise);
+    return promise;
+  }
+
+  private async findOrCreate(
+    input: LaunchTemplateInput,
+    data: RequestLaunchTemplateData,
+    name: string,
+    now: number
+  ): Promise<ResolvedLaunchTemplate> {
+    // After hydration an unknown name is a new template: create it straight away (one call, not look-up + create);
+    // "already exists" (another worker made it meanwhile) falls back to the look-up.
+    let id = this.hydrated ? undefined : await this.findByName(name);
     if (id === undefined) {
       try {
         const out = await call('ec2:CreateLaunchTemplate', () =>
@@ -205,6 +224,20 @@ export class LaunchTemplateProvider {
       if (error instanceof AwsApiError && isNotFound(error)) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Learns every template of this cluster in one listing (Karpenter hydrates its cache at start the same way), so
+   * that the first launches after a start do not look each template up. Returns how many it knows.
+   */
+  async hydrate(): Promise<number> {
+    for (const template of await this.listOwned()) {
+      // Unused-template collection counts these from their creation, as before a restart.
+      if (!this.known.has(template.name))
+        this.known.set(template.name, { id: template.id, lastUsed: template.createTime });
+    }
+    this.hydrated = true;
+    return this.known.size;
   }
 
   /** Forgets a template (e.g. launching with it answered "not found" because someone deleted it). */

@@ -104,6 +104,7 @@ export class PricingProvider {
   private onDemand: Record<string, number> = {};
   private spot = new Map<string, number>();
   private refreshedAt: number | undefined;
+  private refreshing: Promise<void> | undefined;
 
   constructor(
     private readonly ec2: EC2Client,
@@ -129,15 +130,21 @@ export class PricingProvider {
     return this.spot.get(`${instanceType}/${zone}`);
   }
 
-  /** Loads prices when never loaded or older than 12 hours. */
-  async refreshIfStale(): Promise<void> {
+  /** Loads prices when never loaded or older than 12 hours (or than 12 hours less `aheadMs`). */
+  async refreshIfStale(aheadMs = 0): Promise<void> {
     const now = this.clock.now();
-    if (this.refreshedAt !== undefined && now - this.refreshedAt < PRICE_REFRESH_INTERVAL_MS) return;
-    const [onDemand, spot] = await Promise.all([this.onDemandSource(), this.loadSpotPrices(now)]);
-    this.onDemand = onDemand;
-    // An empty answer keeps what we had, as Karpenter keeps its prices when an update finds none.
-    if (spot.size > 0) this.spot = spot;
-    this.refreshedAt = now;
+    if (this.refreshedAt !== undefined && now - this.refreshedAt < PRICE_REFRESH_INTERVAL_MS - aheadMs) return;
+    // Callers that arrive during a load share it (the warm-up and a solve, or two solves).
+    this.refreshing ??= (async () => {
+      const [onDemand, spot] = await Promise.all([this.onDemandSource(), this.loadSpotPrices(now)]);
+      this.onDemand = onDemand;
+      // An empty answer keeps what we had, as Karpenter keeps its prices when an update finds none.
+      if (spot.size > 0) this.spot = spot;
+      this.refreshedAt = now;
+    })().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
   }
 
   /** The newest spot price per (type, zone) over the last day, all pages. */

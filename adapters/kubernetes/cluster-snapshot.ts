@@ -1,4 +1,11 @@
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, StorageV1Api, type KubeConfig } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  StorageV1Api,
+  type KubeConfig,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import type { ProvisioningSnapshot } from '../../core/provisioning/snapshot.js';
 
 export interface ClusterSnapshotSource {
@@ -6,8 +13,16 @@ export interface ClusterSnapshotSource {
   read(): Promise<ProvisioningSnapshot>;
 }
 
-/** Reads the snapshot from the API server; the lists are served from its watch cache. */
-export function kubernetesClusterSnapshot(kubeConfig: KubeConfig): ClusterSnapshotSource {
+/**
+ * Reads the snapshot from the API server; the lists are served from its watch cache. `pods`, when given and
+ * answering, supplies the pods from a watch cache in this process instead (the pending-pod watcher's): listing and
+ * decoding every pod of a large cluster cost the provisioner ~0.5 s per round at 2,000 pods, more under load, and
+ * objects that stay the same between rounds let the solver reuse what it derived from each pod.
+ */
+export function kubernetesClusterSnapshot(
+  kubeConfig: KubeConfig,
+  options: { pods?: () => V1Pod[] | undefined } = {}
+): ClusterSnapshotSource {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   const storage = kubeConfig.makeApiClient(StorageV1Api);
@@ -15,8 +30,9 @@ export function kubernetesClusterSnapshot(kubeConfig: KubeConfig): ClusterSnapsh
   const items = async (call: Promise<unknown>) => ((await call) as { items: Record<string, unknown>[] }).items;
   return {
     async read() {
+      const cached = options.pods?.();
       const [pods, nodes, nodeClaims, nodePools, daemonSets, pvcs, pvs, storageClasses] = await Promise.all([
-        core.listPodForAllNamespaces(),
+        cached ? { items: cached } : core.listPodForAllNamespaces(),
         core.listNode(),
         items(custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' })),
         items(custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural: 'nodepools' })),

@@ -17,31 +17,47 @@ function readySince(pod: V1Pod, now: Date): Date | undefined {
 
 /**
  * Watches pods and sends every provisionable one (Unschedulable, unbound) to the provisioner: new ones within
- * `flushMs`, and all still-pending ones again every `resendMs` (Karpenter re-triggers every 10 s), so a pod whose
- * NodeClaim failed gets planned again. Several workers may run it; the provisioner ignores repeats.
+ * `flushMs` of the first one queued (Karpenter triggers its batcher on the pod event itself; the few milliseconds
+ * gather a burst of watch events into one signal), one signal round in flight at a time, and all still-pending
+ * ones again every `resendMs` (Karpenter re-triggers every 10 s), so a pod whose NodeClaim failed gets planned
+ * again. Several workers may run it; the provisioner ignores repeats.
  */
 export class PendingPodWatcher {
   private readonly informer;
   private readonly queued = new Set<string>();
+  /** When the oldest key in `queued` was queued (ms since epoch), for the flush log. */
+  private queuedSince: number | undefined;
   /** Pods whose startup was observed, so each counts once. */
   private readonly started = new Set<string>();
   private readonly timers: NodeJS.Timeout[] = [];
   private stopped = false;
+  private synced = false;
+  /** A flush is scheduled or running; pods queued meanwhile go in the next one. */
+  private flushing: NodeJS.Timeout | Promise<void> | undefined;
 
   constructor(
     kubeConfig: KubeConfig,
     private readonly notify: ProvisionerNotifier,
     private readonly log: Logger,
-    flushMs = 250,
+    private readonly flushMs = 20,
     resendMs = 10_000,
     /** Told, once per pod created after the watcher started, how long it took from creation to Ready. */
     private readonly podStarted: (seconds: number) => void = () => undefined
   ) {
     const core = kubeConfig.makeApiClient(CoreV1Api);
-    this.informer = makeInformer<V1Pod>(kubeConfig, '/api/v1/pods', () => core.listPodForAllNamespaces());
+    // The list comes back as typed objects (Date timestamps), watch events as plain JSON (string timestamps): the
+    // list is turned into plain JSON too, so every cached pod has one shape (the provisioner's snapshot reads them).
+    this.informer = makeInformer<V1Pod>(kubeConfig, '/api/v1/pods', async () => {
+      const list = await core.listPodForAllNamespaces();
+      // Pod fields keep their JSON names in the typed models; JSON turns each Date into its ISO string.
+      return { ...list, items: JSON.parse(JSON.stringify(list.items)) as V1Pod[] };
+    });
     const startedAt = Date.now();
     const consider = (pod: V1Pod): void => {
-      if (isProvisionable(pod)) this.queued.add(podKey(pod));
+      if (!isProvisionable(pod)) return;
+      this.queuedSince ??= Date.now();
+      this.queued.add(podKey(pod));
+      this.scheduleFlush();
     };
     // Karpenter's pods_startup_duration: creation to running, per pod. Pods older than the watcher are left out:
     // their startup happened before this process could see it, and a restart must not count them again.
@@ -64,7 +80,6 @@ export class PendingPodWatcher {
       if (pod.metadata?.uid) this.started.delete(pod.metadata.uid);
     });
     restartOnError(this.informer, 'pods', log, () => this.stopped);
-    this.timers.push(setInterval(() => void this.flush(), flushMs));
     this.timers.push(
       setInterval(() => {
         for (const pod of this.informer.list()) consider(pod);
@@ -75,6 +90,15 @@ export class PendingPodWatcher {
 
   async start(): Promise<void> {
     await this.informer.start();
+    this.synced = true;
+  }
+
+  /**
+   * Every pod in the watch cache, or undefined before the first list completed. The objects are shared: callers
+   * must not modify them (an informer replaces a pod's object on every change rather than editing it).
+   */
+  pods(): V1Pod[] | undefined {
+    return this.synced ? [...this.informer.list()] : undefined;
   }
 
   /** Pods unschedulable and unbound right now, from the watch cache (no API call). */
@@ -85,22 +109,47 @@ export class PendingPodWatcher {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    if (this.flushing !== undefined && !(this.flushing instanceof Promise)) clearTimeout(this.flushing);
     await this.informer.stop();
   }
 
-  private async flush(): Promise<void> {
-    if (this.queued.size === 0) return;
+  private scheduleFlush(delayMs = this.flushMs): void {
+    if (this.flushing !== undefined || this.stopped) return;
+    const timer = setTimeout(() => {
+      this.flushing = this.flush().then((ok) => {
+        this.flushing = undefined;
+        // After a failed signal, wait a second rather than hammer an unavailable Temporal.
+        if (this.queued.size > 0) this.scheduleFlush(ok ? this.flushMs : 1000);
+      });
+    }, delayMs);
+    timer.unref();
+    this.flushing = timer;
+  }
+
+  /** Signals what is queued; false when a signal failed (the keys are queued again). */
+  private async flush(): Promise<boolean> {
+    if (this.queued.size === 0) return true;
     const keys = [...this.queued];
+    const queuedSince = this.queuedSince ?? Date.now();
     this.queued.clear();
+    this.queuedSince = undefined;
+    const began = Date.now();
     // Chunks keep each signal's payload small (a 20k-pod backlog is still only a few signals).
     for (let i = 0; i < keys.length; i += 1000) {
       try {
         await this.notify.podsPending(keys.slice(i, i + 1000));
       } catch (err) {
         for (const key of keys.slice(i)) this.queued.add(key);
+        this.queuedSince = queuedSince;
         this.log.warn({ err: (err as Error).message }, 'signalling the provisioner failed; will retry');
-        return;
+        return false;
       }
     }
+    // One line per flush: how long the oldest pod waited in the queue and how long the signals took.
+    this.log.debug(
+      { pods: keys.length, queuedMs: began - queuedSince, signalMs: Date.now() - began },
+      'signalled the provisioner'
+    );
+    return true;
   }
 }
