@@ -16,7 +16,7 @@ import { systemClock } from '../adapters/aws/clock.js';
 import { createAwsCloudProvider } from '../adapters/aws/cloudprovider.js';
 import { sqsInterruptionQueue } from '../adapters/aws/interruption-queue.js';
 import { createNodeClassReconciler } from '../adapters/aws/nodeclass-reconciler.js';
-import { kubernetesNodeClasses } from '../adapters/aws/nodeclass-store.js';
+import { kubernetesNodeClasses, watchCachedNodeClasses } from '../adapters/aws/nodeclass-store.js';
 import {
   firstAvailable,
   pricingApiOnDemandPrices,
@@ -114,6 +114,7 @@ function awsCloud({ config, kubeConfig, custom, kubernetesVersion, logger }: Clo
         ),
         staticOnDemandPrices(readPrices(new URL('../catalog/us-east-1/on-demand-prices.json', import.meta.url)))
       );
+  const nodeClasses = watchCachedNodeClasses(kubernetesNodeClasses(custom));
   const provider = createAwsCloudProvider({
     ec2,
     ssm,
@@ -121,7 +122,7 @@ function awsCloud({ config, kubeConfig, custom, kubernetesVersion, logger }: Clo
     clusterName: config.clusterName,
     clusterEndpoint: config.clusterEndpoint ?? kubeConfig.getCurrentCluster()?.server ?? '',
     region: config.aws.region,
-    nodeClasses: kubernetesNodeClasses(custom),
+    nodeClasses,
     onDemandPrices,
   });
   let templatesKnown = false;
@@ -150,13 +151,15 @@ function awsCloud({ config, kubeConfig, custom, kubernetesVersion, logger }: Clo
         kubernetesVersion,
         clock: systemClock,
       });
-      const nodeClasses = new NodeClassController(
+      const controller = new NodeClassController(
         kubeConfig,
         reconcileNodeClassStatus,
         logger.child({ component: 'ec2nodeclass-controller' })
       );
-      await nodeClasses.start();
-      return [nodeClasses];
+      await controller.start();
+      // From here on launches and rounds read classes from the controller's watch instead of the API server.
+      nodeClasses.attach(controller);
+      return [controller];
     },
   };
 }

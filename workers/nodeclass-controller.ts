@@ -1,7 +1,8 @@
 import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { EC2NodeClass } from '../adapters/aws/nodeclass.js';
 import type { NodeClassReadiness } from '../adapters/aws/nodeclass-reconciler.js';
-import { EC2NODECLASS_RESOURCE } from '../adapters/aws/nodeclass-store.js';
+import { EC2NODECLASS_RESOURCE, type NodeClassCache } from '../adapters/aws/nodeclass-store.js';
 import { restartOnError } from '../adapters/kubernetes/informer-restart.js';
 
 /**
@@ -9,7 +10,7 @@ import { restartOnError } from '../adapters/kubernetes/informer-restart.js';
  * every `resyncMs`, it runs the node class status reconcile (activities/nodeclass-status.ts). Idempotent, so
  * several workers may run it at once.
  */
-export class NodeClassController {
+export class NodeClassController implements NodeClassCache {
   private readonly informer;
   private readonly timer: NodeJS.Timeout;
   private readonly inFlight = new Set<string>();
@@ -40,6 +41,11 @@ export class NodeClassController {
 
   async start(): Promise<void> {
     await this.informer.start();
+  }
+
+  /** The class as the watch last saw it (its status included); undefined before `start` or for an unseen name. */
+  get(name: string): EC2NodeClass | undefined {
+    return this.informer.get(name) as EC2NodeClass | undefined;
   }
 
   async stop(): Promise<void> {

@@ -43,6 +43,32 @@ export function kubernetesNodeClasses(api: CustomObjectsApi): NodeClassSource {
   };
 }
 
+/** A watch cache of EC2NodeClasses (the node class controller's informer). */
+export interface NodeClassCache {
+  get(name: string): EC2NodeClass | undefined;
+}
+
+/**
+ * Reads EC2NodeClasses from a watch cache once one is attached, as Karpenter reads them from its informer, so a launch
+ * or a provisioning round does not wait for an API round trip. Before the cache is attached, and for a name the cache
+ * has not seen (a class created a moment ago), it asks `fallback`.
+ */
+export function watchCachedNodeClasses(fallback: NodeClassSource): NodeClassSource & {
+  attach(cache: NodeClassCache): void;
+} {
+  let cache: NodeClassCache | undefined;
+  return {
+    attach(attached) {
+      cache = attached;
+    },
+    async get(name) {
+      const cached = cache?.get(name);
+      // A copy: callers may add defaults to what they read, and the cache's object is shared.
+      return cached !== undefined ? structuredClone(cached) : fallback.get(name);
+    },
+  };
+}
+
 /** Writes the resolved status through the status subresource (a merge patch: the same status twice is a no-op). */
 export async function writeNodeClassStatus(
   api: CustomObjectsApi,
