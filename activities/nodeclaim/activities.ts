@@ -5,11 +5,12 @@ import { CloudProviderErrorType } from '../../core/cloudprovider/errors.js';
 import { DO_NOT_DISRUPT_ANNOTATION, doNotDisruptActive } from '../../core/lifecycle/do-not-disrupt.js';
 import { planDrain, podKey } from '../../core/lifecycle/drain.js';
 import type { NodeObservation } from '../../core/lifecycle/node-observation.js';
+import { TERMINATION_FINALIZER } from '../../core/provisioning/nodeclaim-manifest.js';
 import { withHeartbeat } from '../heartbeat.js';
 import { noopMetrics, type AutoscalerMetrics } from '../metrics.js';
 import type { LifecycleKubernetes, NodeClaimSnapshot, NodeSync } from './ports.js';
 
-export const TERMINATION_FINALIZER = 'karpenter.sh/termination';
+export { TERMINATION_FINALIZER };
 export const DISRUPTED_TAINT = { key: 'karpenter.sh/disrupted', effect: 'NoSchedule' } as const;
 const EXCLUDE_FROM_LB = 'node.kubernetes.io/exclude-from-external-load-balancers';
 

@@ -34,7 +34,14 @@ interface NodePoolTemplate {
   };
 }
 
-/** The NodeClaim object for a planned claim: the pool's template plus the plan's requirements and requests. */
+/** The finalizer that holds a NodeClaim until its instance is gone (Karpenter's `karpenter.sh/termination`). */
+export const TERMINATION_FINALIZER = 'karpenter.sh/termination';
+
+/**
+ * The NodeClaim object for a planned claim: the pool's template plus the plan's requirements and requests. It is
+ * created with the termination finalizer that Karpenter's lifecycle controller adds on its first reconcile, so the
+ * NodeClaim workflow's first step finds it in place and launches without another write.
+ */
 export function nodeClaimManifest(
   planned: PlannedNodeClaim,
   nodePool: NodePoolTemplate,
@@ -51,6 +58,7 @@ export function nodeClaimManifest(
       name,
       labels: { ...template.metadata?.labels, 'karpenter.sh/nodepool': nodePool.metadata.name },
       annotations: { ...template.metadata?.annotations, [PLAN_ANNOTATION]: planRef },
+      finalizers: [TERMINATION_FINALIZER],
       ...(nodePool.metadata.uid
         ? {
             ownerReferences: [
