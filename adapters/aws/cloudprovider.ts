@@ -90,6 +90,8 @@ export class AwsCreateError extends CreateError {
  * NodeClaim at launch (the node class hash, for static drift). Extra to the port, which has no annotations field
  * yet; a caller that copies them onto the NodeClaim enables NodeClassDrift.
  */
+type FleetRequest = Awaited<ReturnType<AwsCloudProvider['prepareFleet']>>;
+
 export interface AwsLaunchedNodeClaim extends LaunchedNodeClaim {
   annotations: Record<string, string>;
 }
@@ -206,12 +208,17 @@ export class AwsCloudProvider implements CloudProvider {
     );
     const nodeClass = await this.readyNodeClass(nodeClaim.spec.nodeClassRef.name);
     try {
+      const instanceTypes = await this.launchableTypes(nodeClass);
+      // The request (plan, launch templates) is prepared while the look-up runs, so a first launch does not wait for
+      // one round trip after the other. A retry that finds its instance drops it; any template it ensured is one the
+      // next launch reuses or the unused-template sweep deletes.
+      const prepared = this.prepareFleet(nodeClaim, nodeClass, instanceTypes);
+      prepared.catch(() => undefined); // observed below, or dropped with the look-up's answer
       const found = await lookup;
       if ('error' in found) throw found.error;
       const existing = found.instance;
-      const instanceTypes = await this.launchableTypes(nodeClass);
       if (existing !== undefined) return this.launched(existing, instanceTypes, nodeClass);
-      return await this.launch(nodeClaim, uid, nodeClass, instanceTypes);
+      return await this.launch(nodeClaim, uid, nodeClass, instanceTypes, prepared);
     } catch (error) {
       if (error instanceof InsufficientCapacityError || error instanceof CreateError) throw error;
       throw this.createError(error);
@@ -231,13 +238,8 @@ export class AwsCloudProvider implements CloudProvider {
     );
   }
 
-  private async launch(
-    nodeClaim: NodeClaimLike,
-    uid: string,
-    nodeClass: EC2NodeClass,
-    instanceTypes: InstanceType[],
-    retryOnMissingTemplate = true
-  ): Promise<AwsLaunchedNodeClaim> {
+  /** What a launch sends: the launch plan, its launch templates (ensured) and the fleet's configs and tags. */
+  private async prepareFleet(nodeClaim: NodeClaimLike, nodeClass: EC2NodeClass, instanceTypes: InstanceType[]) {
     const status = nodeClass.status ?? {};
     const subnetByZone = new Map<string, string>();
     for (const s of status.subnets ?? []) if (!subnetByZone.has(s.zone)) subnetByZone.set(s.zone, s.id);
@@ -321,6 +323,19 @@ export class AwsCloudProvider implements CloudProvider {
         })),
       };
     });
+    return { plan, configs, templateNames, zoneBySubnet, tags };
+  }
+
+  private async launch(
+    nodeClaim: NodeClaimLike,
+    uid: string,
+    nodeClass: EC2NodeClass,
+    instanceTypes: InstanceType[],
+    prepared?: Promise<FleetRequest>,
+    retryOnMissingTemplate = true
+  ): Promise<AwsLaunchedNodeClaim> {
+    const { plan, configs, templateNames, zoneBySubnet, tags } = await (prepared ??
+      this.prepareFleet(nodeClaim, nodeClass, instanceTypes));
     const ec2Tags = toEc2Tags(tags);
     const sendFleet = () =>
       this.options.ec2.send(
@@ -355,7 +370,7 @@ export class AwsCloudProvider implements CloudProvider {
       // and build the request once more, which recreates the template.
       for (const name of templateNames) this.launchTemplates.invalidate(name);
       if (!retryOnMissingTemplate) throw this.createError(error, 'LaunchTemplateNotFound');
-      return this.launch(nodeClaim, uid, nodeClass, instanceTypes, false);
+      return this.launch(nodeClaim, uid, nodeClass, instanceTypes, undefined, false);
     }
     const unavailable = this.recordCapacityErrors(out.Errors ?? [], zoneBySubnet, plan.capacityType);
     const launched = out.Instances?.find((i) => (i.InstanceIds?.length ?? 0) > 0);
