@@ -203,8 +203,6 @@ export async function provisionerTimeline(
 /** One NodeClaim workflow: started, and its launch activity scheduled / started / completed. */
 export interface NodeClaimTimes {
   workflowStarted?: number;
-  /** The first activity (claimNodeClaim: read the NodeClaim, add the termination finalizer) completed. */
-  claimed?: number;
   launchScheduled?: number;
   launchStarted?: number;
   launchCompleted?: number;
@@ -221,7 +219,6 @@ export async function nodeClaimTimeline(client: Client, name: string): Promise<N
   for (const e of events) {
     const at = eventMs(e);
     if (e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED) times.workflowStarted ??= at;
-    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED && launchId === undefined) times.claimed ??= at;
     if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && launchId === undefined) {
       if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'launchInstance') {
         launchId = String(e.eventId);
@@ -267,7 +264,6 @@ export const STAGES = [
   'solve activity finished',
   'NodeClaim object created',
   'NodeClaim workflow started',
-  'NodeClaim read, finalizer added',
   'launch activity scheduled',
   'launch activity started',
   'CreateFleet called',
@@ -325,7 +321,6 @@ export async function collectTimeline(options: {
         'solve activity finished': rel(r.planCompleted),
         'NodeClaim object created': rel(options.watch.nodeClaims.get(placed.claim)?.created),
         'NodeClaim workflow started': rel(nc.workflowStarted),
-        'NodeClaim read, finalizer added': rel(nc.claimed),
         'launch activity scheduled': rel(nc.launchScheduled),
         'launch activity started': rel(nc.launchStarted),
         'CreateFleet called': rel(fleet.get(placed.claim)?.called),

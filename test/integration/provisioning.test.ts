@@ -401,28 +401,28 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
       await startWorkerProcess(endpoints, { taskQueue, env: shared }),
       await startWorkerProcess(endpoints, { taskQueue, env: shared }),
     ];
-    await k8s.apps.createNamespacedDeployment({
-      namespace,
-      body: deployment('twice', 8, smallM5, { cpu: '1' }),
-    });
-    const pods = await allRunning('twice', 8, 180_000);
-    const nodes = new Set(pods.map((p) => p.spec!.nodeName!));
-    const claims = await claimsOnExactly(nodes);
+    const pids = [...new Set(workers.map((w) => String(w.process.pid)))].sort();
     // Which worker ran each activity is in the histories of the NodeClaim workflows.
-    const identities = new Set<string>();
-    for (const claim of claims) {
-      const history = await client.workflow.getHandle(`nodeclaim/${claim.metadata.name}`).fetchHistory();
-      for (const event of history.events ?? []) {
-        const identity = event.activityTaskStartedEventAttributes?.identity;
-        if (identity) identities.add(identity);
+    const ranActivities = new Set<string>();
+    const recordWhoRan = async (claims: Array<{ metadata: { name?: string } }>) => {
+      for (const claim of claims) {
+        const history = await client.workflow.getHandle(`nodeclaim/${claim.metadata.name}`).fetchHistory();
+        for (const event of history.events ?? []) {
+          const pid = event.activityTaskStartedEventAttributes?.identity?.split('@')[0];
+          if (pid && pids.includes(pid)) ranActivities.add(pid);
+        }
       }
+    };
+    // Which poller the server hands a new workflow's first task to is its choice, and a worker keeps the
+    // workflows it started (sticky queue, eager activities); a second wave of work, rarely needed, keeps one
+    // unlucky draw from failing the run while still requiring both workers to have run activities.
+    const nodes = new Set<string>();
+    for (let wave = 1; wave <= 3 && ranActivities.size < pids.length; wave++) {
+      const name = `twice-${wave}`;
+      await k8s.apps.createNamespacedDeployment({ namespace, body: deployment(name, 8, smallM5, { cpu: '1' }) });
+      for (const pod of await allRunning(name, 8, 180_000)) nodes.add(pod.spec!.nodeName!);
+      await recordWhoRan(await claimsOnExactly(nodes));
     }
-    const pids = new Set(workers.map((w) => String(w.process.pid)));
-    expect(
-      [...identities]
-        .filter((id) => pids.has(id.split('@')[0]!))
-        .map((id) => id.split('@')[0])
-        .sort()
-    ).toEqual(expect.arrayContaining([...pids].sort()));
+    expect([...ranActivities].sort()).toEqual(pids);
   });
 });
