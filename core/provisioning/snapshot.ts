@@ -93,14 +93,14 @@ export function schedulingView(
   for (const pod of provisionable) {
     const nomination = activeNominations[podKey(pod)];
     if (!nomination) continue;
-    nominatedTo.set(nomination.nodeClaim, [...(nominatedTo.get(nomination.nodeClaim) ?? []), pod]);
+    appendTo(nominatedTo, nomination.nodeClaim, pod);
   }
 
   const boundPods = new Map<string, V1Pod[]>();
   for (const pod of snapshot.pods) {
     const node = pod.spec?.nodeName;
     if (!node || isTerminal(pod) || pod.metadata?.deletionTimestamp) continue;
-    boundPods.set(node, [...(boundPods.get(node) ?? []), pod]);
+    appendTo(boundPods, node, pod);
   }
 
   const existingNodes: ExistingNode[] = [];
@@ -165,4 +165,11 @@ export function schedulingView(
     activeNominations,
     nominatedPods: provisionable.length - pending.length,
   };
+}
+
+/** Appends in place: copying the list on every pod made a node with many pods quadratic (10,000 pods, one claim). */
+function appendTo<T>(lists: Map<string, T[]>, key: string, item: T): void {
+  const list = lists.get(key);
+  if (list) list.push(item);
+  else lists.set(key, [item]);
 }
