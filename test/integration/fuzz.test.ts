@@ -149,6 +149,44 @@ describe('bad input on real parts: workflows and the worker survive a seeded bat
     await connection?.close();
   });
 
+  it("regression: a null taint on an initializing NodeClaim's own Node is ignored, not a workflow-task failure loop", async () => {
+    // A startup taint nothing removes holds the NodeClaim in Initializing, where the lifecycle reads the observed
+    // node's taints on every step: the old check stored `taints: [null]` and every later workflow task failed.
+    const name = `fuzz-init-${suffix}`;
+    await k8s.createNodeClaim(
+      name,
+      {
+        requirements: [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large'] }],
+        nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+        startupTaints: [{ key: 'example.com/fuzz-startup', effect: 'NoSchedule' }],
+      },
+      { 'karpenter.sh/nodepool': 'fuzz' }
+    );
+    const claim = await k8s.awaitConditions(name, ['Launched', 'Registered']);
+    const handle = client.workflow.getHandle(nodeClaimWorkflowId(name));
+    await eventually(
+      'the NodeClaim Initializing',
+      async () => (await handle.query(stateQuery)).phase === 'Initializing'
+    );
+    await handle.signal(nodeObservedSignal, {
+      name: claim.status!.nodeName!,
+      providerID: claim.status!.providerID!,
+      ready: true,
+      deleting: false,
+      taints: [null],
+      allocatableResources: [],
+    } as never);
+    // Two observe intervals: time for the lifecycle to read the observation (and, before the fix, to fail on it).
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const failedTask = proto.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED;
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.filter((event) => event.eventType === failedTask)).toHaveLength(0);
+    expect((await handle.query(stateQuery)).phase).toBe('Initializing');
+    await k8s.deleteNodeClaim(name);
+    await handle.result();
+    recordHistory(temporal, nodeClaimWorkflowId(name), 'nodeclaim-null-taint-initializing');
+  });
+
   it('ignores bad signals and refuses bad updates with InvalidPayload, keeping every workflow serving', async () => {
     const handle = client.workflow.getHandle(nodeClaimWorkflowId(nodeClaim));
     const before = await handle.query(stateQuery);
