@@ -129,6 +129,19 @@ export const podTemplateSchema = z
   })
   .optional();
 
+/** A `kind: Node` manifest: the fields `simulate` reads to place pods on existing nodes. */
+export const nodeSchema = z.looseObject({
+  metadata: z.looseObject({ name: z.string().min(1), labels: stringMap.optional() }),
+  spec: z
+    .looseObject({
+      taints: z
+        .array(z.looseObject({ key: z.string().min(1), value: z.string().optional(), effect: z.string().min(1) }))
+        .optional(),
+    })
+    .optional(),
+  status: z.looseObject({ allocatable: resourceList.optional(), capacity: resourceList.optional() }).optional(),
+});
+
 /** Workload counts (`replicas`, `parallelism`, `completions`): what one simulate run will expand into pods. */
 export const MAX_REPLICAS = 100_000;
 export const replicaCountSchema = z.int().min(0).max(MAX_REPLICAS).optional();

@@ -14,7 +14,7 @@ import type {
 } from '../core/scheduling/types.js';
 import { InputError } from './command.js';
 import { describeDocument, type ManifestDocument, type ManifestObject } from './manifest-documents.js';
-import { podIssues, podSchema, podTemplateSchema, replicaCountSchema } from './pod-manifest.js';
+import { nodeSchema, podIssues, podSchema, podTemplateSchema, replicaCountSchema } from './pod-manifest.js';
 
 export interface ManifestSet {
   pendingPods: Pod[];
@@ -40,7 +40,7 @@ function invalidObject(document: ManifestDocument, result: ParseResult<unknown>)
 }
 
 /**
- * The pod fields the solver reads (a Pod's, or a workload's template and counts) must have their types, or the
+ * The fields the solver reads (a Pod's or a Node's, or a workload's template and counts) must have their types, or the
  * error is the solver's TypeError with no file in it; throws InputError `file: Kind "name": field: problem`.
  */
 function checkPodFields(document: ManifestDocument): void {
@@ -48,12 +48,14 @@ function checkPodFields(document: ManifestDocument): void {
   const issues =
     doc.kind === 'Pod'
       ? podIssues(podSchema, doc)
-      : [
-          ...podIssues(podTemplateSchema, doc.spec?.['template'], ['spec', 'template']),
-          ...(['replicas', 'parallelism', 'completions'] as const).flatMap((field) =>
-            podIssues(replicaCountSchema, doc.spec?.[field], ['spec', field])
-          ),
-        ];
+      : doc.kind === 'Node'
+        ? podIssues(nodeSchema, doc)
+        : [
+            ...podIssues(podTemplateSchema, doc.spec?.['template'], ['spec', 'template']),
+            ...(['replicas', 'parallelism', 'completions'] as const).flatMap((field) =>
+              podIssues(replicaCountSchema, doc.spec?.[field], ['spec', field])
+            ),
+          ];
   if (issues.length === 0) return;
   const shown = issues.slice(0, 20).map((issue) => `${describeDocument(document)}: ${issue.field}: ${issue.message}`);
   if (issues.length > shown.length)
@@ -103,8 +105,13 @@ export function loadManifests(documents: readonly ManifestDocument[]): ManifestS
     const file = document.source;
     const name = doc.metadata?.name ?? '';
     const template = doc.spec?.['template'] as Doc | undefined;
-    if (['Pod', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet'].includes(doc.kind ?? '')) {
-      if (doc.kind !== 'Pod' && doc.spec !== undefined && (typeof doc.spec !== 'object' || doc.spec === null)) {
+    if (['Pod', 'Node', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet'].includes(doc.kind ?? '')) {
+      if (
+        doc.kind !== 'Pod' &&
+        doc.kind !== 'Node' &&
+        doc.spec !== undefined &&
+        (typeof doc.spec !== 'object' || doc.spec === null)
+      ) {
         throw new InputError(`${describeDocument(document)}: spec: must be an object`);
       }
       checkPodFields(document);

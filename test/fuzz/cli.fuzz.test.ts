@@ -91,7 +91,21 @@ const deployment = fc.record({
     template: fc.record({ metadata: fc.constant({ labels: { app: 'x' } }), spec: podSpec }),
   }),
 });
-const workloads = fc.array(fc.oneof(pod, deployment), { minLength: 1, maxLength: 3 });
+const node = fc.record({
+  apiVersion: fc.constant('v1'),
+  kind: fc.constant('Node'),
+  metadata: fc.record({
+    name: dnsLabel,
+    labels: fc.constant({
+      'kubernetes.io/arch': 'amd64',
+      'node.kubernetes.io/instance-type': 'm5.large',
+      'topology.kubernetes.io/zone': 'us-east-1a',
+    }),
+  }),
+  spec: fc.constant({ taints: [{ key: 'dedicated', value: 'a', effect: 'NoSchedule' }] }),
+  status: fc.constant({ allocatable: { cpu: '2', memory: '7Gi', pods: '29' } }),
+});
+const workloads = fc.array(fc.oneof(pod, deployment, node), { minLength: 1, maxLength: 3 });
 const yamlStream = (objects: readonly unknown[]): string =>
   objects.map((object) => (stringify(object) as string | undefined) ?? 'null\n').join('---\n');
 
@@ -106,8 +120,11 @@ describe('fuzz: simulate', () => {
     );
   });
 
-  it('refuses mutated pods and workloads naming the file and field, never a TypeError', async () => {
-    const objects = fc.array(fc.oneof(mutated(pod), mutated(deployment), pod), { minLength: 1, maxLength: 3 });
+  it('refuses mutated pods, workloads and Nodes naming the file and field, never a TypeError', async () => {
+    const objects = fc.array(fc.oneof(mutated(pod), mutated(deployment), mutated(node), pod), {
+      minLength: 1,
+      maxLength: 3,
+    });
     await fc.assert(
       fc.asyncProperty(objects, async (docs) => {
         const outcome = await run(runSimulate, ['-f', POOL, '-f', '-', '-o', 'json'], yamlStream(docs));
