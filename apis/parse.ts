@@ -16,15 +16,39 @@ export interface FieldIssue {
   readonly message: string;
 }
 
-/** A manifest that does not satisfy the schema; `message` lists every issue with its field path. */
+/**
+ * Bounds on what an error repeats back: a manifest with a megabyte-long key or ten thousand unknown fields must give
+ * a message a person can read, not one the size of the input.
+ */
+export const MAX_ISSUES = 20;
+const MAX_FIELD = 200;
+const MAX_MESSAGE = 300;
+
+/** `text` cut to `max` characters, keeping both ends (a field path's leaf is the part that matters). */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const keep = Math.floor((max - 1) / 2);
+  return `${text.slice(0, keep)}…${text.slice(text.length - keep)}`;
+}
+
+/** A manifest that does not satisfy the schema; `message` lists the first MAX_ISSUES issues with their field paths. */
 export class InvalidObjectError extends Error {
   readonly type = INVALID_OBJECT;
+  /** Issues found but left out of `issues` (beyond MAX_ISSUES). */
+  readonly omitted: number;
+  readonly issues: readonly FieldIssue[];
   constructor(
     readonly kind: string,
-    readonly issues: readonly FieldIssue[]
+    issues: readonly FieldIssue[]
   ) {
-    super(`invalid ${kind}: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`);
+    const shown = issues.slice(0, MAX_ISSUES);
+    const omitted = issues.length - shown.length;
+    super(
+      `invalid ${kind}: ${shown.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}${omitted > 0 ? `; and ${omitted} more` : ''}`
+    );
     this.name = 'InvalidObjectError';
+    this.issues = shown;
+    this.omitted = omitted;
   }
 }
 
@@ -41,16 +65,40 @@ export function formatFieldPath(path: readonly PropertyKey[]): string {
   return text === '' ? '<root>' : text;
 }
 
-function issuesOf(error: z.ZodError): FieldIssue[] {
+/**
+ * Paths of own `__proto__` keys (JSON.parse and YAML both make them). Schemas copy objects key by key, and an
+ * assignment to `__proto__` sets the copy's prototype instead: the key vanished silently (a `__proto__` label was
+ * dropped without an error). Refused up front instead, as no Kubernetes field or label key can be named so.
+ */
+export function protoKeyPaths(
+  value: unknown,
+  path: PropertyKey[] = [],
+  out: PropertyKey[][] = [],
+  depth = 0
+): PropertyKey[][] {
+  if (typeof value !== 'object' || value === null || depth > 64 || out.length >= MAX_ISSUES) return out;
+  if (Array.isArray(value)) {
+    value.forEach((item, index) => protoKeyPaths(item, [...path, index], out, depth + 1));
+    return out;
+  }
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') out.push([...path, key]);
+    else protoKeyPaths((value as Record<string, unknown>)[key], [...path, key], out, depth + 1);
+  }
+  return out;
+}
+
+/** Issues from a zod error, with field paths written the apiserver's way and each bounded in length. */
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
   const issues = error.issues.flatMap((issue): FieldIssue[] => {
     // Unknown fields are reported against the object; name each one, as the apiserver's strict decoding does.
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({
-        field: formatFieldPath([...issue.path, key]),
-        message: `unknown field "${formatFieldPath([...issue.path, key])}"`,
+        field: clip(formatFieldPath([...issue.path, key]), MAX_FIELD),
+        message: `unknown field "${clip(formatFieldPath([...issue.path, key]), MAX_FIELD)}"`,
       }));
     }
-    return [{ field: formatFieldPath(issue.path), message: issue.message }];
+    return [{ field: clip(formatFieldPath(issue.path), MAX_FIELD), message: clip(issue.message, MAX_MESSAGE) }];
   });
   // A union reports the same problem once per failed branch; say it once.
   const seen = new Set<string>();
@@ -66,10 +114,18 @@ export type ParseResult<T> = { success: true; data: T } | { success: false; erro
 
 function parser<S extends z.ZodType>(kind: string, schema: S) {
   const safeParse = (input: unknown): ParseResult<z.output<S>> => {
+    const protoKeys = protoKeyPaths(input);
+    if (protoKeys.length > 0) {
+      const issues = protoKeys.map((path) => ({
+        field: clip(formatFieldPath(path), MAX_FIELD),
+        message: 'a field or key may not be named "__proto__"',
+      }));
+      return { success: false, error: new InvalidObjectError(kind, issues) };
+    }
     const result = schema.safeParse(input);
     return result.success
       ? { success: true, data: result.data }
-      : { success: false, error: new InvalidObjectError(kind, issuesOf(result.error)) };
+      : { success: false, error: new InvalidObjectError(kind, fieldIssues(result.error)) };
   };
   const parse = (input: unknown): z.output<S> => {
     const result = safeParse(input);
@@ -111,10 +167,11 @@ export function safeParseKarpenterObject(
     default:
       return {
         success: false,
-        error: new InvalidObjectError(String(kind), [
+        // `kind` may be anything a manifest holds: never String() it (an object with a bad toString throws).
+        error: new InvalidObjectError(typeof kind === 'string' ? clip(kind, MAX_FIELD) : 'object', [
           {
             field: 'kind',
-            message: `unsupported kind ${JSON.stringify(kind)}: expected NodePool, NodeClaim, EC2NodeClass or KWOKNodeClass`,
+            message: `unsupported kind ${clip(JSON.stringify(kind) ?? typeof kind, MAX_FIELD)}: expected NodePool, NodeClaim, EC2NodeClass or KWOKNodeClass`,
           },
         ]),
       };

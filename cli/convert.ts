@@ -23,12 +23,27 @@ import {
   parseEC2NodeClass,
   parseNodePool,
   RESTRICTED_LABEL_RULES,
+  clip,
+  InvalidObjectError,
 } from '../apis/index.js';
 import { defineCommand, InputError, type Command, type CommandSpec } from './command.js';
 import { describeDocument, parseManifestDocuments } from './manifest-documents.js';
 import { FILENAME_FLAG, manifestPaths, RECURSIVE_FLAG, readManifestSources } from './manifest-sources.js';
 
 export const CONVERSION_FAILED = 'ConversionFailed';
+
+/**
+ * A manifest value as text. Not String(): the input is unvalidated YAML, and an object whose `toString` is not a
+ * function (`{toString: 1}`) makes String() throw a TypeError instead of a conversion error naming the field.
+ */
+function asText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+}
 
 /** The input cannot be converted at all (not a Provisioner, unreadable settings...). */
 export class ConversionError extends Error {
@@ -134,7 +149,9 @@ function readSettings(configMap: unknown, report: Outcome[]): { settings: Json; 
     try {
       parsed = parseYaml(data['aws']);
     } catch (error) {
-      throw new ConversionError(`ConfigMap data.aws: invalid YAML: ${(error as Error).message.split('\n')[0] ?? ''}`);
+      throw new ConversionError(
+        `ConfigMap data.aws: invalid YAML: ${clip((error as Error).message.split('\n')[0] ?? '', 200)}`
+      );
     }
     if (!isRecord(parsed)) throw new ConversionError('ConfigMap data.aws is not a YAML mapping');
     return { settings: parsed, pathOf: (key) => `ConfigMap.data.aws.${key}` };
@@ -154,7 +171,7 @@ function selectorTerms(selector: Json): Json[] {
   const terms: Json[] = [];
   const tags: Json = {};
   for (const [key, value] of Object.entries(selector)) {
-    const text = String(value);
+    const text = asText(value);
     if (key === 'aws-ids' || key === 'aws::ids') {
       for (const id of text
         .split(',')
@@ -186,7 +203,7 @@ export function convertProvisioner(provisioner: unknown, configMap?: unknown): C
   if (
     !isRecord(provisioner) ||
     provisioner['kind'] !== 'Provisioner' ||
-    !String(provisioner['apiVersion']).startsWith('karpenter.sh/v1alpha5')
+    !asText(provisioner['apiVersion']).startsWith('karpenter.sh/v1alpha5')
   ) {
     throw new ConversionError('expected a karpenter.sh/v1alpha5 Provisioner');
   }
@@ -197,7 +214,7 @@ export function convertProvisioner(provisioner: unknown, configMap?: unknown): C
   const unsupported = (from: string, reason: string) => report.push({ kind: 'unsupported', from, reason });
 
   const metadata = isRecord(provisioner['metadata']) ? provisioner['metadata'] : {};
-  const name = String(metadata['name'] ?? 'default');
+  const name = asText(metadata['name'] ?? 'default');
   const spec = isRecord(provisioner['spec']) ? provisioner['spec'] : {};
   mapped('Provisioner.apiVersion', 'NodePool.apiVersion', NODEPOOL_API_VERSION);
   mapped('Provisioner.kind', 'NodePool.kind');
@@ -238,7 +255,7 @@ export function convertProvisioner(provisioner: unknown, configMap?: unknown): C
   inputRequirements.forEach((raw: unknown, index) => {
     const from = `Provisioner.spec.requirements[${index}]`;
     if (!isRecord(raw)) return unsupported(from, 'not a node selector requirement');
-    const key = normalizeLabelKey(String(raw['key']));
+    const key = normalizeLabelKey(asText(raw['key']));
     const restriction = RESTRICTED_LABEL_RULES.find((rule) => !rule.allows(key));
     if (restriction !== undefined) return unsupported(from, `${restriction.message} in v1 NodePool requirements`);
     requirements.push({ ...raw, key });
@@ -343,7 +360,7 @@ export function convertProvisioner(provisioner: unknown, configMap?: unknown): C
   }
   if (spec['providerRef'] !== undefined) {
     const ref = isRecord(spec['providerRef']) ? spec['providerRef'] : {};
-    templateSpec['nodeClassRef'] = { group: AWS_GROUP, kind: EC2NODECLASS_KIND, name: String(ref['name'] ?? name) };
+    templateSpec['nodeClassRef'] = { group: AWS_GROUP, kind: EC2NODECLASS_KIND, name: asText(ref['name'] ?? name) };
     mapped(
       'Provisioner.spec.providerRef',
       'NodePool.spec.template.spec.nodeClassRef',
@@ -392,7 +409,7 @@ export function convertProvisioner(provisioner: unknown, configMap?: unknown): C
         const owners = selector['aws::owners'];
         delete selector['aws::owners'];
         const terms = selectorTerms(selector).map((term) =>
-          owners !== undefined && !('id' in term) ? { ...term, owner: String(owners) } : term
+          owners !== undefined && !('id' in term) ? { ...term, owner: asText(owners) } : term
         );
         nodeClassSpec['amiSelectorTerms'] = terms;
         mapped(from, 'EC2NodeClass.spec.amiSelectorTerms');
@@ -407,10 +424,13 @@ export function convertProvisioner(provisioner: unknown, configMap?: unknown): C
   }
 
   // AMI: v1alpha5 defaulted the family to AL2 and resolved the latest EKS-optimised AMI, which an alias expresses.
-  const amiFamily = String(nodeClassSpec['amiFamily'] ?? 'AL2');
+  const rawFamily = nodeClassSpec['amiFamily'] ?? 'AL2';
+  // Not String(): an object whose toString is not a function throws a TypeError instead of naming the field.
+  const amiFamily = asText(rawFamily);
   if (nodeClassSpec['amiSelectorTerms'] === undefined) {
     const alias = AMI_ALIAS_BY_FAMILY[amiFamily];
-    if (alias === undefined) throw new ConversionError(`amiFamily ${amiFamily} needs an amiSelector to choose AMIs`);
+    if (alias === undefined)
+      throw new ConversionError(`amiFamily ${clip(amiFamily, 100)} needs an amiSelector to choose AMIs`);
     nodeClassSpec['amiSelectorTerms'] = [{ alias }];
     delete nodeClassSpec['amiFamily']; // inferred from the alias
     notes.push(
@@ -506,7 +526,15 @@ export function convertProvisioner(provisioner: unknown, configMap?: unknown): C
     try {
       parse(object);
     } catch (error) {
-      throw new ConversionError(`the converted ${kind} is not valid v1: ${(error as Error).message}`);
+      // One line per issue, as simulate prints them: twenty issues on one line were unreadable.
+      const issues =
+        error instanceof InvalidObjectError
+          ? [
+              ...error.issues.map((issue) => `${issue.field}: ${issue.message}`),
+              ...(error.omitted > 0 ? [`and ${error.omitted} more issues`] : []),
+            ]
+          : [(error as Error).message];
+      throw new ConversionError(issues.map((issue) => `the converted ${kind} is not valid v1: ${issue}`).join('\n'));
     }
   }
   return { nodePool, ec2NodeClass, report, notes };
@@ -574,7 +602,12 @@ export const runConvert: Command = defineCommand(SPEC, async (args, io) => {
     if (!(error instanceof ConversionError)) throw error;
     const aboutSettings = /settings document|ConfigMap/.test(error.message);
     const where = aboutSettings && configMap !== undefined ? configMap : provisioner;
-    throw new InputError(`${describeDocument(where)}: ${error.message}`);
+    throw new InputError(
+      error.message
+        .split('\n')
+        .map((line) => `${describeDocument(where)}: ${line}`)
+        .join('\n')
+    );
   }
   const text = renderConversion(result);
   const out = args.value('output');

@@ -14,6 +14,7 @@ import type {
 } from '../core/scheduling/types.js';
 import { InputError } from './command.js';
 import { describeDocument, type ManifestDocument, type ManifestObject } from './manifest-documents.js';
+import { nodeSchema, podIssues, podSchema, podTemplateSchema, replicaCountSchema } from './pod-manifest.js';
 
 export interface ManifestSet {
   pendingPods: Pod[];
@@ -33,9 +34,33 @@ type Doc = ManifestObject;
 /** `file: NodePool "x": field: problem`, one line per issue of an object the API would refuse. */
 function invalidObject(document: ManifestDocument, result: ParseResult<unknown>): InputError | undefined {
   if (result.success) return undefined;
-  return new InputError(
-    result.error.issues.map((issue) => `${describeDocument(document)}: ${issue.field}: ${issue.message}`).join('\n')
-  );
+  const lines = result.error.issues.map((issue) => `${describeDocument(document)}: ${issue.field}: ${issue.message}`);
+  if (result.error.omitted > 0) lines.push(`${describeDocument(document)}: and ${result.error.omitted} more issues`);
+  return new InputError(lines.join('\n'));
+}
+
+/**
+ * The fields the solver reads (a Pod's or a Node's, or a workload's template and counts) must have their types, or the
+ * error is the solver's TypeError with no file in it; throws InputError `file: Kind "name": field: problem`.
+ */
+function checkPodFields(document: ManifestDocument): void {
+  const doc = document.object;
+  const issues =
+    doc.kind === 'Pod'
+      ? podIssues(podSchema, doc)
+      : doc.kind === 'Node'
+        ? podIssues(nodeSchema, doc)
+        : [
+            ...podIssues(podTemplateSchema, doc.spec?.['template'], ['spec', 'template']),
+            ...(['replicas', 'parallelism', 'completions'] as const).flatMap((field) =>
+              podIssues(replicaCountSchema, doc.spec?.[field], ['spec', field])
+            ),
+          ];
+  if (issues.length === 0) return;
+  const shown = issues.slice(0, 20).map((issue) => `${describeDocument(document)}: ${issue.field}: ${issue.message}`);
+  if (issues.length > shown.length)
+    shown.push(`${describeDocument(document)}: and ${issues.length - shown.length} more issues`);
+  throw new InputError(shown.join('\n'));
 }
 
 function podFromTemplate(owner: Doc, kind: string, name: string, template: Doc | undefined): Pod {
@@ -80,6 +105,17 @@ export function loadManifests(documents: readonly ManifestDocument[]): ManifestS
     const file = document.source;
     const name = doc.metadata?.name ?? '';
     const template = doc.spec?.['template'] as Doc | undefined;
+    if (['Pod', 'Node', 'Deployment', 'ReplicaSet', 'StatefulSet', 'Job', 'DaemonSet'].includes(doc.kind ?? '')) {
+      if (
+        doc.kind !== 'Pod' &&
+        doc.kind !== 'Node' &&
+        doc.spec !== undefined &&
+        (typeof doc.spec !== 'object' || doc.spec === null)
+      ) {
+        throw new InputError(`${describeDocument(document)}: spec: must be an object`);
+      }
+      checkPodFields(document);
+    }
     switch (doc.kind) {
       case 'Pod': {
         const pod = doc as unknown as Pod;

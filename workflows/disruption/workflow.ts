@@ -13,6 +13,7 @@ import {
 import type { DisruptionActivities } from '../../activities/disruption/activities.js';
 import type { DisruptionCommand, DisruptionDecision } from '../../core/disruption/types.js';
 import { disruptionStateQuery, dryRunSignal, pauseDisruptionSignal, resumeDisruptionSignal } from './messages.js';
+import { checkDryRun, checkPauseRequest, describeProblem } from '../payloads.js';
 import {
   DEFAULT_DISRUPTION_SETTINGS,
   type DecisionOutcome,
@@ -67,23 +68,21 @@ export async function disruptionWorkflow(input: DisruptionWorkflowInput): Promis
     });
 
   setHandler(disruptionStateQuery, () => state);
-  setHandler(pauseDisruptionSignal, (request?: { reason?: string }) => {
-    state.paused = {
-      reason: typeof request?.reason === 'string' ? request.reason : 'paused by signal',
-      at: new Date().toISOString(),
-    };
+  setHandler(pauseDisruptionSignal, (request: unknown) => {
+    state.paused = { reason: checkPauseRequest(request).reason, at: new Date().toISOString() };
     show();
   });
   setHandler(resumeDisruptionSignal, () => {
     delete state.paused;
     show();
   });
-  setHandler(dryRunSignal, (on: unknown) => {
-    if (typeof on !== 'boolean') {
-      log.warn('ignored a malformed dryRun signal: expected true or false');
+  setHandler(dryRunSignal, (payload: unknown) => {
+    const checked = checkDryRun(payload);
+    if (!checked.ok) {
+      log.warn('ignored a malformed dryRun signal', { problem: describeProblem('dryRun', checked) });
       return;
     }
-    settings.dryRun = on;
+    settings.dryRun = checked.value;
     show();
   });
 

@@ -18,7 +18,7 @@ import {
 import type { NodeClaimActivities } from '../../activities/nodeclaim/activities.js';
 import type { NodeClaimSnapshot } from '../../activities/nodeclaim/ports.js';
 import { ConditionTypes, setCondition, type Condition } from '../../core/lifecycle/conditions.js';
-import { initializationBlocker, type NodeObservation } from '../../core/lifecycle/node-observation.js';
+import { initializationBlocker } from '../../core/lifecycle/node-observation.js';
 import { toQuantities } from '../../core/lifecycle/resource-quantities.js';
 import {
   CapacityTypeKey,
@@ -44,6 +44,14 @@ import {
   type NodeClaimState,
   type NodeClaimWorkflowInput,
 } from './state.js';
+import {
+  bounded,
+  checkDisruptRequest,
+  checkNodeObservation,
+  describeProblem,
+  invalidPayload,
+  LIMITS,
+} from '../payloads.js';
 
 const TERMINATION_FINALIZER = 'karpenter.sh/termination';
 const UNREGISTERED_TAINT = { key: 'karpenter.sh/unregistered', effect: 'NoExecute' };
@@ -93,33 +101,17 @@ function failureType(err: unknown): { type?: string; message: string; details: u
   return { message: (cause as Error)?.message ?? String(cause), details: [] };
 }
 
-function isNodeObservation(value: unknown): value is NodeObservation {
-  const v = value as NodeObservation;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof v.name === 'string' &&
-    typeof v.providerID === 'string' &&
-    typeof v.ready === 'boolean' &&
-    Array.isArray(v.taints) &&
-    Array.isArray(v.allocatableResources)
-  );
-}
-
-/** Rejects a bad `disrupt` payload before it enters history, with a message that names the problem. */
+/** Rejects a bad `disrupt` before it enters history: a typed failure naming the field, never a task failure. */
 function validateDisrupt(request: unknown, state: NodeClaimState): void {
-  if (typeof request !== 'object' || request === null)
-    throw new Error('disrupt takes an object: {"reason": "...", "force": false}');
-  const r = request as Record<string, unknown>;
-  if (typeof r.reason !== 'string' || r.reason.trim() === '')
-    throw new Error('disrupt: "reason" is required (a non-empty string)');
-  if (r.reason.length > 1024) throw new Error('disrupt: "reason" is longer than 1024 characters');
-  if (r.force !== undefined && typeof r.force !== 'boolean') throw new Error('disrupt: "force" must be true or false');
-  if (r.requestedBy !== undefined && typeof r.requestedBy !== 'string')
-    throw new Error('disrupt: "requestedBy" must be a string');
-  const unknown = Object.keys(r).filter((k) => !['reason', 'force', 'requestedBy'].includes(k));
-  if (unknown.length > 0) throw new Error(`disrupt: unknown field(s) ${unknown.join(', ')}`);
-  if (state.phase === 'Terminated') throw new Error(`disrupt: NodeClaim ${state.name} is already terminated`);
+  const checked = checkDisruptRequest(request);
+  if (!checked.ok) throw invalidPayload('disrupt', checked);
+  if (state.phase === 'Terminated') {
+    throw ApplicationFailure.create({
+      type: 'NodeClaimTerminated',
+      nonRetryable: true,
+      message: `disrupt: NodeClaim ${state.name} is already terminated`,
+    });
+  }
 }
 
 /**
@@ -156,11 +148,17 @@ export async function nodeClaimWorkflow(input: NodeClaimWorkflowInput): Promise<
   };
 
   setHandler(stateQuery, () => state);
-  setHandler(nodeObservedSignal, (observation: unknown) => {
-    if (!isNodeObservation(observation)) {
-      log.warn('ignored a malformed nodeObserved signal', { nodeClaim: state.name });
+  setHandler(nodeObservedSignal, (payload: unknown) => {
+    // Only the checked copy is stored: a malformed taint kept in state would fail every later workflow task.
+    const checked = checkNodeObservation(payload);
+    if (!checked.ok) {
+      log.warn('ignored a malformed nodeObserved signal', {
+        nodeClaim: state.name,
+        problem: describeProblem('nodeObserved', checked),
+      });
       return;
     }
+    const observation = checked.value;
     if (state.launched && observation.providerID !== state.launched.providerID) return;
     state.node = observation;
     if (observation.deleting && state.nodeName === observation.name) markExternalDeletion('Node');
@@ -187,7 +185,8 @@ export async function nodeClaimWorkflow(input: NodeClaimWorkflowInput): Promise<
       state.disruption = {
         reason: request.reason.trim(),
         force: Boolean(request.force),
-        requestedBy: request.requestedBy ?? 'unknown',
+        // Bounded here too: a request accepted before the validator bounded it replays through this handler.
+        requestedBy: bounded(request.requestedBy ?? 'unknown', LIMITS.requestedBy),
         at: now().toISOString(),
       };
       recordDecision(

@@ -12,6 +12,7 @@ import {
 import type { ProvisioningActivities } from '../../activities/provisioning/activities.js';
 import { podsPendingSignal, pauseSignal, provisioningStateQuery, resumeSignal } from './messages.js';
 import { DEFAULT_PROVISIONING_SETTINGS, type ProvisioningState, type ProvisioningWorkflowInput } from './state.js';
+import { checkPauseRequest, checkPodKeys, describeProblem } from '../payloads.js';
 
 const acts = proxyActivities<ProvisioningActivities>({
   // Karpenter bounds a scheduling simulation at 1 minute; the snapshot read and catalogue come on top.
@@ -41,20 +42,19 @@ export async function provisioningWorkflow(input: ProvisioningWorkflowInput): Pr
   const pendingCount = (): number => Object.keys(state.pending).length;
   const shouldContinueAsNew = (): boolean => workflowInfo().continueAsNewSuggested;
 
-  setHandler(podsPendingSignal, (keys: unknown) => {
-    if (!Array.isArray(keys)) {
-      log.warn('ignored a malformed podsPending signal: expected an array of namespace/name keys');
+  setHandler(podsPendingSignal, (payload: unknown) => {
+    const checked = checkPodKeys(payload);
+    if (!checked.ok) {
+      log.warn('ignored a malformed podsPending signal', { problem: describeProblem('podsPending', checked) });
       return;
     }
-    for (const key of keys) {
-      if (typeof key === 'string' && /^[^/]+\/[^/]+$/.test(key)) state.pending[key] = true;
+    if (checked.value.dropped > 0) {
+      log.warn('dropped pod keys that are not namespace/name', { dropped: checked.value.dropped });
     }
+    for (const key of checked.value.keys) state.pending[key] = true;
   });
-  setHandler(pauseSignal, (request?: { reason?: string }) => {
-    state.paused = {
-      reason: typeof request?.reason === 'string' ? request.reason : 'paused by signal',
-      at: new Date().toISOString(),
-    };
+  setHandler(pauseSignal, (request: unknown) => {
+    state.paused = { reason: checkPauseRequest(request).reason, at: new Date().toISOString() };
     setCurrentDetails(`**Paused**: ${state.paused.reason}. ${pendingCount()} pod(s) waiting.`);
   });
   setHandler(resumeSignal, () => {

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,11 @@ export function recordHistory(temporal: TemporalEndpoints, workflowId: string, s
   const file = join(CORPUS, `${scenario}.json`);
   // Recorded histories are the regression corpus of older code: never overwritten, only added to.
   if (existsSync(file)) return;
+  saveHistory(temporal, workflowId, file);
+}
+
+/** Writes a workflow's current history (running or closed) in the corpus format to `file`. */
+export function saveHistory(temporal: TemporalEndpoints, workflowId: string, file: string): void {
   const json = execFileSync(
     loadToolPaths().temporal,
     [
@@ -33,6 +38,26 @@ export function recordHistory(temporal: TemporalEndpoints, workflowId: string, s
     ],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }
   );
-  mkdirSync(CORPUS, { recursive: true });
+  mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify({ workflowId, history: JSON.parse(json) as unknown }));
+}
+
+/**
+ * Replays every history in `dir` on the current workflow code in a plain Node process (scripts/replay-histories.ts;
+ * the native replayer does not survive Jest's module registry) and returns its report.
+ */
+export function replayHistories(dir: string): { replayed: number; failures: string[]; stderr: string } {
+  const root = resolve(CORPUS, '..', '..', '..');
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'replay-histories.ts'), dir], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+    timeout: 180_000,
+  });
+  const report = JSON.parse(run.stdout.trim().split('\n').pop() || '{}') as { replayed?: number; failures?: string[] };
+  return {
+    replayed: report.replayed ?? 0,
+    failures: report.failures ?? [],
+    stderr: run.status === 0 ? '' : run.stderr,
+  };
 }
