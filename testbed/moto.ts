@@ -30,7 +30,13 @@ export async function startMoto(
   const moto = ManagedProcess.start({
     name: 'moto',
     command: tools.python,
-    args: [LAUNCHER, `--port=${port}`, `--control-port=${controlPort}`],
+    // The state file lets the emulator be restarted in place (Testbed.restart) without forgetting its instances.
+    args: [
+      LAUNCHER,
+      `--port=${port}`,
+      `--control-port=${controlPort}`,
+      `--state-file=${join(dir, 'moto-state.pickle')}`,
+    ],
     logFile: join(dir, 'moto.log'),
     // Unknown instance types are refused, as by AWS.
     env: { MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION: 'true', PYTHONUNBUFFERED: '1' },
