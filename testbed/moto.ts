@@ -44,7 +44,8 @@ export async function startMoto(
   started.push(moto);
   await moto.waitReady(async () => {
     const [api, control] = await Promise.all([
-      getStatus(`${endpoint}/moto-api/data.json`),
+      // Not /moto-api/data.json: it serialises every backend (12 MB, seconds once instances exist).
+      getStatus(`${endpoint}/moto-api/`),
       getStatus(`http://127.0.0.1:${controlPort}/healthz`),
     ]);
     return api === 200 && control === 200;
