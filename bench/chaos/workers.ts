@@ -35,13 +35,22 @@ export class WorkerPair {
     this.supervisor = this.supervise();
   }
 
-  /** SIGKILLs worker `a` or `b`; the supervisor starts it again. */
+  /**
+   * SIGKILLs a running worker: `which` if it is up, else the other one; if neither is up (both restarting), waits for
+   * the first to come up. So every counted kill kills a live worker. The supervisor starts it again.
+   */
   async kill(which: 0 | 1): Promise<string> {
-    const slot = this.slots[which]!;
-    if (slot.starting) await slot.starting;
+    const up = (s: (typeof this.slots)[number]) => s.proc && !s.proc.exited && !s.starting && !s.killing;
+    let slot = [this.slots[which]!, this.slots[1 - which]!].find(up);
+    const deadline = Date.now() + 180_000;
+    while (!slot) {
+      if (Date.now() > deadline) throw new Error('no worker came up within 3 min to be killed');
+      await sleep(100);
+      slot = this.slots.find(up);
+    }
     slot.killing = true;
-    slot.proc?.kill();
-    while (slot.proc && !slot.proc.exited) await sleep(20);
+    slot.proc!.kill();
+    while (!slot.proc!.exited) await sleep(20);
     slot.proc = undefined;
     slot.killing = false;
     return `worker ${slot.name}#${slot.incarnation}`;
