@@ -47,7 +47,10 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(', ');
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+// No shutdown signals: by default the SDK runtime catches SIGTERM/SIGINT to shut its workers down, which left a
+// killed chaos run running with its replay worker shut (and its test bed up); now a signal ends the run and the test
+// bed's watchdog stops its parts.
+Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
 
 // Lifecycle timeouts short enough that "stuck past its timeout" is decided within a round's converge time.
 const TIMEOUTS: Timeouts = { launchMs: 120_000, registrationMs: 180_000, terminationMs: 240_000 };
