@@ -41,6 +41,12 @@ export interface Testbed {
   file: string;
   /** Stops exactly the processes this test bed started, last started first. */
   stop(): Promise<void>;
+  /**
+   * Stops one part (by its process name: `temporal`, `etcd`, `kube-apiserver`, `moto`, …) and starts it again on the
+   * same ports with its state kept (Temporal's SQLite file, etcd's data dir, the emulator's state file), returning
+   * once it is ready again. `kill` sends SIGKILL instead of SIGTERM; `downMs` keeps it down that long.
+   */
+  restart(part: string, options?: { kill?: boolean; downMs?: number }): Promise<void>;
 }
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -158,5 +164,15 @@ export async function startTestbed(options: TestbedOptions = {}): Promise<Testbe
   const file = join(dir, 'testbed.json');
   writeFileSync(file, JSON.stringify(endpoints, null, 2));
   log(`ready (${[...parts].join(', ')}); endpoints in ${file}`);
-  return { endpoints, file, stop };
+  const restart = async (part: string, restartOptions: { kill?: boolean; downMs?: number } = {}): Promise<void> => {
+    const proc = started.find((p) => p.spec.name === part);
+    if (!proc)
+      throw new Error(`the test bed has no part named ${part} (it has ${started.map((p) => p.spec.name).join(', ')})`);
+    await proc.restart(restartOptions);
+    endpoints.pids[part] = proc.pid;
+    writeFileSync(file, JSON.stringify(endpoints, null, 2));
+    // The first watchdog knows only the old pid.
+    startWatchdog(process.pid, [proc.pid]);
+  };
+  return { endpoints, file, stop, restart };
 }

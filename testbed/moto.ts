@@ -30,7 +30,13 @@ export async function startMoto(
   const moto = ManagedProcess.start({
     name: 'moto',
     command: tools.python,
-    args: [LAUNCHER, `--port=${port}`, `--control-port=${controlPort}`],
+    // The state file lets the emulator be restarted in place (Testbed.restart) without forgetting its instances.
+    args: [
+      LAUNCHER,
+      `--port=${port}`,
+      `--control-port=${controlPort}`,
+      `--state-file=${join(dir, 'moto-state.pickle')}`,
+    ],
     logFile: join(dir, 'moto.log'),
     // Unknown instance types are refused, as by AWS.
     env: { MOTO_EC2_ENABLE_INSTANCE_TYPE_VALIDATION: 'true', PYTHONUNBUFFERED: '1' },
@@ -38,7 +44,8 @@ export async function startMoto(
   started.push(moto);
   await moto.waitReady(async () => {
     const [api, control] = await Promise.all([
-      getStatus(`${endpoint}/moto-api/data.json`),
+      // Not /moto-api/data.json: it serialises every backend (12 MB, seconds once instances exist).
+      getStatus(`${endpoint}/moto-api/`),
       getStatus(`http://127.0.0.1:${controlPort}/healthz`),
     ]);
     return api === 200 && control === 200;

@@ -34,27 +34,50 @@ export interface PartSpec {
 /** One started process of the test bed. Stopped by pid, never by name, so only what we started is touched. */
 export class ManagedProcess {
   private exitInfo: string | undefined;
-  private constructor(
-    readonly spec: PartSpec,
-    private readonly child: ChildProcess
-  ) {
-    child.on('exit', (code, signal) => {
-      this.exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
-    });
+  private child: ChildProcess;
+  /** The readiness check and deadline of the last waitReady, which restart() waits on again. */
+  private readiness: { ready: () => Promise<boolean>; timeoutMs: number } | undefined;
+
+  private constructor(readonly spec: PartSpec) {
+    this.child = this.spawnChild();
   }
 
   static start(spec: PartSpec): ManagedProcess {
-    const fd = openSync(spec.logFile, 'a');
-    const child = spawn(spec.command, spec.args, {
-      cwd: spec.cwd,
-      env: { ...process.env, ...spec.env },
+    return new ManagedProcess(spec);
+  }
+
+  private spawnChild(): ChildProcess {
+    const fd = openSync(this.spec.logFile, 'a');
+    const child = spawn(this.spec.command, this.spec.args, {
+      cwd: this.spec.cwd,
+      env: { ...process.env, ...this.spec.env },
       stdio: ['ignore', fd, fd],
       // Its own process group, so stop() also ends any children it forks (e.g. the Temporal UI server).
       detached: true,
     });
     closeSync(fd);
     child.unref();
-    return new ManagedProcess(spec, child);
+    this.exitInfo = undefined;
+    child.on('exit', (code, signal) => {
+      // A restarted part's old process must not mark the new one as exited.
+      if (this.child === child) this.exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    });
+    return child;
+  }
+
+  /**
+   * Stops the process (SIGTERM, so a part can save its state; SIGKILL with `kill: true`) and starts it again with
+   * the same command line, hence the same ports and data, then waits for the readiness check it last passed. The
+   * chaos suite restarts parts in place this way.
+   */
+  async restart(options: { kill?: boolean; downMs?: number } = {}): Promise<void> {
+    if (options.kill) {
+      this.kill();
+      while (!this.exitInfo) await sleep(20);
+    } else await this.stop();
+    if (options.downMs) await sleep(options.downMs);
+    this.child = this.spawnChild();
+    if (this.readiness) await this.waitReady(this.readiness.ready, this.readiness.timeoutMs);
   }
 
   get pid(): number {
@@ -67,6 +90,7 @@ export class ManagedProcess {
 
   /** Polls `ready` until it resolves true; fails loudly if the process dies or the deadline passes. */
   async waitReady(ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+    this.readiness = { ready, timeoutMs };
     const deadline = Date.now() + timeoutMs;
     let lastError = '';
     while (Date.now() < deadline) {

@@ -14,7 +14,8 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export async function startWorkerProcess(
   endpoints: TestbedEndpoints,
-  options: { taskQueue?: string; env?: NodeJS.ProcessEnv } = {}
+  /** `logFile`: where it logs (default `worker-<task queue>.log`); workers sharing a task queue need one each. */
+  options: { taskQueue?: string; env?: NodeJS.ProcessEnv; logFile?: string } = {}
 ): Promise<{ process: ManagedProcess; taskQueue: string; logFile: string; metricsUrl: string }> {
   const temporal = requirePart(endpoints, 'temporal');
   const kubernetes = requirePart(endpoints, 'kubernetes');
@@ -22,7 +23,7 @@ export async function startWorkerProcess(
   const kwok = options.env?.['KT_CLOUD_PROVIDER'] === 'kwok';
   const aws = kwok ? endpoints.aws : requirePart(endpoints, 'aws');
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
-  const logFile = join(endpoints.dir, `worker-${taskQueue}.log`);
+  const logFile = options.logFile ?? join(endpoints.dir, `worker-${taskQueue}.log`);
   const proc = ManagedProcess.start({
     name: `worker ${taskQueue}`,
     command: process.execPath,

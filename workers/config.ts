@@ -46,6 +46,11 @@ const WorkerEnv = z.object({
    * Pollers per task type. Temporal hands tasks to waiting pollers first-come first-served, so with many pollers
    * one worker takes every task of a light load; fewer pollers per worker share it sooner across replicas.
    */
+  /**
+   * A prebuilt workflow bundle (`npm run build:workflow-bundle -- <file>`): the worker loads it instead of bundling the
+   * workflow sources at every start (seconds of CPU), which matters when workers restart often.
+   */
+  KT_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   KT_TASK_POLLERS: z.coerce.number().int().positive().optional(),
   /**
    * Run the cluster's disruption loop and garbage-collection schedule (started by whichever worker comes first, on
@@ -96,6 +101,7 @@ export interface WorkerConfig {
   onDemandPricesFile: string | undefined;
   provisioning: Partial<ProvisioningSettings>;
   taskPollers: number | undefined;
+  workflowBundle: string | undefined;
   disrupt: boolean;
   disruption: Partial<DisruptionSettings>;
   gcIntervalSeconds: number;
@@ -147,6 +153,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     provision: e.KT_PROVISION === 'true',
     onDemandPricesFile: e.KT_ON_DEMAND_PRICES_FILE,
     taskPollers: e.KT_TASK_POLLERS,
+    workflowBundle: e.KT_WORKFLOW_BUNDLE,
     provisioning: {
       ...(e.KT_BATCH_IDLE_SECONDS ? { batchIdleMs: e.KT_BATCH_IDLE_SECONDS * 1000 } : {}),
       ...(e.KT_BATCH_MAX_SECONDS ? { batchMaxMs: e.KT_BATCH_MAX_SECONDS * 1000 } : {}),

@@ -30,6 +30,7 @@ import { buildCloud } from './cloud.js';
 import { ensureClusterSingletons } from './cluster-singletons.js';
 import { temporalNodeClaimDisrupter } from './nodeclaim-disrupter.js';
 import { startMetricsServer } from './metrics-server.js';
+import { retryStartup } from './startup-retry.js';
 import { createPrometheusMetrics } from '../adapters/metrics/prometheus.js';
 import { withCloudProviderMetrics } from '../adapters/metrics/cloudprovider.js';
 import { clusterGauges, type NodeClaimView, type NodePoolView } from '../core/metrics/cluster.js';
@@ -52,11 +53,19 @@ Runtime.install({
     : {}),
 });
 
+// Every step below that needs Temporal or kube-apiserver waits for it: a worker (re)started while either is down,
+// or restarting, comes up once it is back instead of exiting.
+const untilUp = <T>(what: string, attempt: () => Promise<T>): Promise<T> =>
+  retryStartup(what, attempt, {
+    onRetry: ({ attempt: n, delayMs, error }) =>
+      logger.warn({ attempt: n, retryInMs: delayMs, err: error }, `${what} failed; retrying`),
+  });
+
 const kubeConfig = new KubeConfig();
 if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
 else kubeConfig.loadFromCluster();
 const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-const version = await kubeConfig.makeApiClient(VersionApi).getCode();
+const version = await untilUp('reading the Kubernetes version', () => kubeConfig.makeApiClient(VersionApi).getCode());
 const kubernetesVersion = `${version.major}.${version.minor.replace(/\D.*$/, '')}`;
 const cloudParts = buildCloud({ config, kubeConfig, custom, kubernetesVersion, logger: rootLogger });
 const baseCloud = cloudParts.provider;
@@ -80,8 +89,12 @@ const metrics = createPrometheusMetrics({ readCluster: readClusterGauges, pendin
 const cloud = withCloudProviderMetrics(baseCloud, metrics.cloudProvider);
 
 // One resolved connection (address, TLS or mTLS, API key, gRPC metadata) for the worker and the client alike.
-const connection = await NativeConnection.connect(config.temporal.connect.connectionOptions);
-const clientConnection = await Connection.connect(config.temporal.connect.connectionOptions);
+const connection = await untilUp('connecting the worker to Temporal', () =>
+  NativeConnection.connect(config.temporal.connect.connectionOptions)
+);
+const clientConnection = await untilUp('connecting the client to Temporal', () =>
+  Connection.connect(config.temporal.connect.connectionOptions)
+);
 const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
 const lifecycleNotifier = temporalLifecycleNotifier(client, config.temporal.taskQueue, config.lifecycle);
 const lifecycleKube = kubernetesLifecycle(kubeConfig);
@@ -95,7 +108,8 @@ const disruptNodeClaim = temporalNodeClaimDisrupter(client);
 const background: { stop(): Promise<void> }[] = [];
 // The EC2NodeClass controller and the catalogue warm-up start before the worker bundles its workflows (seconds), so
 // that a class is Ready and its instance types loaded by the time the first pending pod is planned.
-if (config.watch) background.push(...(await cloudParts.startControllers()));
+if (config.watch)
+  background.push(...(await untilUp('starting the node class controllers', () => cloudParts.startControllers())));
 const catalogue = provisioningCatalogue(cloud);
 if (config.provision) {
   // Keep the instance-type catalogue warm, as Karpenter does: otherwise a round pays for loading every type, offering
@@ -133,56 +147,60 @@ if (config.provision) {
   background.push({ stop: async () => clearTimeout(warmTimer) });
 }
 
-const worker = await Worker.create({
-  connection,
-  namespace: config.temporal.namespace,
-  taskQueue: config.temporal.taskQueue,
-  workflowsPath,
-  bundlerOptions,
-  activities: {
-    ...createPreflightActivities({ cluster: kubernetesClusterInfo(kubeConfig), cloud: cloudParts.zones }),
-    ...createNodeClaimActivities({
-      kube: lifecycleKube,
-      cloud,
-      ...(cloudParts.tagger ? { tagger: cloudParts.tagger } : {}),
-      metrics: metrics.activities,
-    }),
-    ...createProvisioningActivities({
-      snapshot: provisioningSnapshot,
-      cloud,
-      kube: provisioningKube,
-      startNodeClaimWorkflow: (name) => lifecycleNotifier.ensureStarted(name),
-      metrics: metrics.activities,
-      catalogue,
-    }),
-    ...createDisruptionActivities({
-      snapshot,
-      cloud,
-      kube: disruptionKube,
-      lifecycle: lifecycleKube,
-      provisioning: provisioningKube,
-      startNodeClaimWorkflow: (name) => lifecycleNotifier.ensureStarted(name),
-      disruptNodeClaim,
-      options: { spotToSpot: config.disruption.spotToSpot ?? false },
-      metrics: metrics.activities,
-    }),
-    ...createGarbageCollectionActivities({ cloud, snapshot, lifecycle: lifecycleKube }),
-    ...(cloudParts.interruptionQueue
-      ? createInterruptionActivities({
-          queue: cloudParts.interruptionQueue,
-          findNodeClaim: (instanceId) => disruptionKube.findNodeClaimByInstanceId(instanceId),
-          disruptNodeClaim,
-          recordEvent: (object, type, reason, message) => disruptionKube.recordEvent(object, type, reason, message),
-          metrics: metrics.activities,
-        })
+const worker = await untilUp('creating the Temporal worker', () =>
+  Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    // A prebuilt bundle spares each start the bundling (seconds of CPU); the sources are bundled otherwise.
+    ...(config.workflowBundle
+      ? { workflowBundle: { codePath: config.workflowBundle } }
+      : { workflowsPath, bundlerOptions }),
+    activities: {
+      ...createPreflightActivities({ cluster: kubernetesClusterInfo(kubeConfig), cloud: cloudParts.zones }),
+      ...createNodeClaimActivities({
+        kube: lifecycleKube,
+        cloud,
+        ...(cloudParts.tagger ? { tagger: cloudParts.tagger } : {}),
+        metrics: metrics.activities,
+      }),
+      ...createProvisioningActivities({
+        snapshot: provisioningSnapshot,
+        cloud,
+        kube: provisioningKube,
+        startNodeClaimWorkflow: (name) => lifecycleNotifier.ensureStarted(name),
+        metrics: metrics.activities,
+        catalogue,
+      }),
+      ...createDisruptionActivities({
+        snapshot,
+        cloud,
+        kube: disruptionKube,
+        lifecycle: lifecycleKube,
+        provisioning: provisioningKube,
+        startNodeClaimWorkflow: (name) => lifecycleNotifier.ensureStarted(name),
+        disruptNodeClaim,
+        options: { spotToSpot: config.disruption.spotToSpot ?? false },
+        metrics: metrics.activities,
+      }),
+      ...createGarbageCollectionActivities({ cloud, snapshot, lifecycle: lifecycleKube }),
+      ...(cloudParts.interruptionQueue
+        ? createInterruptionActivities({
+            queue: cloudParts.interruptionQueue,
+            findNodeClaim: (instanceId) => disruptionKube.findNodeClaimByInstanceId(instanceId),
+            disruptNodeClaim,
+            recordEvent: (object, type, reason, message) => disruptionKube.recordEvent(object, type, reason, message),
+            metrics: metrics.activities,
+          })
+        : {}),
+    },
+    // In-flight activities get time to finish on SIGTERM (the SDK default of 0 cancels them at once).
+    shutdownGraceTime: '20 seconds',
+    ...(config.taskPollers
+      ? { maxConcurrentWorkflowTaskPolls: config.taskPollers, maxConcurrentActivityTaskPolls: config.taskPollers }
       : {}),
-  },
-  // In-flight activities get time to finish on SIGTERM (the SDK default of 0 cancels them at once).
-  shutdownGraceTime: '20 seconds',
-  ...(config.taskPollers
-    ? { maxConcurrentWorkflowTaskPolls: config.taskPollers, maxConcurrentActivityTaskPolls: config.taskPollers }
-    : {}),
-});
+  })
+);
 
 if (config.watch) {
   const watcher = new NodeClaimWatcher(
@@ -191,7 +209,7 @@ if (config.watch) {
     rootLogger.child({ component: 'nodeclaim-watcher' }),
     (object, type, reason, message) => disruptionKube.recordEvent(object, type, reason, message)
   );
-  await watcher.start();
+  await untilUp('starting the NodeClaim watcher', () => watcher.start());
   background.push(watcher);
 }
 if (config.provision) {
@@ -204,19 +222,21 @@ if (config.provision) {
     metrics.podStarted
   );
   pendingPods = () => pods.pendingCount();
-  await pods.start();
+  await untilUp('starting the pending-pod watcher', () => pods.start());
   podWatcher = pods;
   background.push(pods);
 }
 
 if (config.disrupt) {
-  await ensureClusterSingletons(client, {
-    clusterName: config.clusterName,
-    taskQueue: config.temporal.taskQueue,
-    disruption: config.disruption,
-    gcIntervalSeconds: config.gcIntervalSeconds,
-    interruption: cloudParts.interruptionQueue !== undefined,
-  });
+  await untilUp('starting the cluster singletons', () =>
+    ensureClusterSingletons(client, {
+      clusterName: config.clusterName,
+      taskQueue: config.temporal.taskQueue,
+      disruption: config.disruption,
+      gcIntervalSeconds: config.gcIntervalSeconds,
+      interruption: cloudParts.interruptionQueue !== undefined,
+    })
+  );
 }
 
 const metricsServer = await startMetricsServer({

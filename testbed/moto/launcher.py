@@ -22,6 +22,9 @@ import argparse
 import hashlib
 import io
 import json
+import os
+import pickle
+import signal
 import sys
 import threading
 import uuid
@@ -506,19 +509,88 @@ class Control(BaseHTTPRequestHandler):
         return self._json(200, {"cleared": self.path})
 
 
+# ---------------------------------------------------------------------------------------------------------------------
+# State across restarts (--state-file): the chaos suite restarts the emulator in place, and an EC2 that forgot its
+# instances would turn every NodeClaim into a leak. moto's backends are plain picklable objects; the launcher's own
+# switches (capacity errors, faults, fleet tokens, spot prices) go with them.
+# ---------------------------------------------------------------------------------------------------------------------
+# ssm is left out: its backend holds a lambda (unpicklable), and the only parameters the test bed has are the EKS AMI
+# parameters this launcher publishes again at start.
+PERSISTED_SERVICES = ["ec2", "sqs", "iam", "events"]
+
+
+def save_state(path: str) -> None:
+    from moto.backends import get_backend
+
+    with LOCK:
+        backends: dict[str, Any] = {}
+        for name in PERSISTED_SERVICES:
+            accounts = dict(get_backend(name))
+            try:
+                pickle.dumps(accounts)
+            except Exception as err:  # a moto upgrade may add an unpicklable member: lose that service, not all
+                print(f"not saving {name}: {err}", flush=True)
+                continue
+            backends[name] = accounts
+        state = {
+            "backends": backends,
+            "ice": set(ICE),
+            "faults": list(FAULTS),
+            "fleet_tokens": dict(FLEET_TOKENS),
+            "spot_overrides": dict(SPOT_OVERRIDES),
+        }
+        data = pickle.dumps(state)
+    # Written beside and renamed, so a kill during the write leaves the previous state rather than half a file.
+    with open(path + ".tmp", "wb") as f:
+        f.write(data)
+    os.replace(path + ".tmp", path)
+
+
+def load_state(path: str) -> bool:
+    from moto.backends import get_backend
+
+    if not os.path.exists(path):
+        return False
+    with open(path, "rb") as f:
+        state = pickle.load(f)
+    for name, accounts in state["backends"].items():
+        # Mutated in place: moto's modules hold references to these dicts.
+        backend = get_backend(name)
+        backend.clear()
+        backend.update(accounts)
+    with LOCK:
+        ICE.update(state["ice"])
+        FAULTS.extend(state["faults"])
+        FLEET_TOKENS.update(state["fleet_tokens"])
+        SPOT_OVERRIDES.update(state["spot_overrides"])
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--control-port", type=int, required=True)
+    parser.add_argument("--state-file", help="keep moto's state here on SIGTERM and restore it at start")
     args = parser.parse_args()
 
+    if args.state_file and load_state(args.state_file):
+        print(f"restored state from {args.state_file}", flush=True)
     app = fault_middleware(DomainDispatcherApplication(create_backend_app))
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     Control.moto_port = args.port
     control = ThreadingHTTPServer(("127.0.0.1", args.control_port), Control)
     threading.Thread(target=control.serve_forever, daemon=True).start()
+
+    def stop(signum: int, _frame: Any) -> None:
+        # shutdown() waits for serve_forever to return, which runs on this (the main) thread: ask from another one.
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
     print(f"moto launcher listening on 127.0.0.1:{args.port}, control on 127.0.0.1:{args.control_port}", flush=True)
     server.serve_forever()
+    if args.state_file:
+        save_state(args.state_file)
+        print(f"saved state to {args.state_file}", flush=True)
 
 
 if __name__ == "__main__":
