@@ -93,14 +93,19 @@ export function schedulingView(
   for (const pod of provisionable) {
     const nomination = activeNominations[podKey(pod)];
     if (!nomination) continue;
-    nominatedTo.set(nomination.nodeClaim, [...(nominatedTo.get(nomination.nodeClaim) ?? []), pod]);
+    let pods = nominatedTo.get(nomination.nodeClaim);
+    if (pods === undefined) nominatedTo.set(nomination.nodeClaim, (pods = []));
+    pods.push(pod);
   }
 
   const boundPods = new Map<string, V1Pod[]>();
   for (const pod of snapshot.pods) {
     const node = pod.spec?.nodeName;
     if (!node || isTerminal(pod) || pod.metadata?.deletionTimestamp) continue;
-    boundPods.set(node, [...(boundPods.get(node) ?? []), pod]);
+    // Appended in place (a copy per pod was quadratic in pods per node).
+    let pods = boundPods.get(node);
+    if (pods === undefined) boundPods.set(node, (pods = []));
+    pods.push(pod);
   }
 
   const existingNodes: ExistingNode[] = [];
