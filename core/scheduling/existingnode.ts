@@ -21,7 +21,27 @@ export class ExistingNodeState {
   readonly podKeys: string[] = [];
   readonly initialized: boolean;
 
-  constructor(node: ExistingNode, dims: ResourceDimensions, boundRequests: Float64Array[], boundPorts: string[]) {
+  constructor(node: ExistingNode, dims: ResourceDimensions, boundRequests: Float64Array[], boundPorts: string[]);
+  constructor(copyOf: ExistingNodeState);
+  constructor(
+    node: ExistingNode | ExistingNodeState,
+    dims?: ResourceDimensions,
+    boundRequests: Float64Array[] = [],
+    boundPorts: string[] = []
+  ) {
+    if (node instanceof ExistingNodeState) {
+      // A fresh solve's state from a prepared one: requirements and taints are immutable and shared; what a solve
+      // changes (room left, host ports, pods added) is copied.
+      this.name = node.name;
+      this.initialized = node.initialized;
+      this.requirements = node.requirements;
+      this.taints = node.taints;
+      this.available = node.available.slice();
+      for (const port of node.hostPorts) this.hostPorts.add(port);
+      this.podKeys.push(...node.podKeys);
+      return;
+    }
+    if (dims === undefined) throw new Error('ExistingNodeState needs the resource dimensions');
     this.name = node.name;
     this.initialized = node.initialized ?? true;
     const labels = Object.fromEntries(Object.entries(node.labels).map(([k, v]) => [normalizeKey(k), v]));
