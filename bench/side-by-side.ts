@@ -1,5 +1,5 @@
 /**
- * `npm run bench:side-by-side [-- --iterations N] [--only TEXT] [--quick] [--inputs DIR]`: our solver and Karpenter
+ * `npm run bench:side-by-side [-- --iterations N] [--only TEXT] [--quick|--all] [--inputs DIR]`: our solver and Karpenter
  * v1.14.1's scheduler, one machine, one run, the same pods, instance types and NodePool, the same timed span.
  *
  * The inputs are written once to files (bench/side-by-side-inputs.ts) and both sides read those files; before timing
@@ -28,6 +28,7 @@ import { solve } from '../core/scheduling/index.js';
 import type { SchedulingInput } from '../core/scheduling/types.js';
 import { harnessBinary } from '../test/conformance/run.js';
 import {
+  ALL_SCENARIOS,
   DEFAULT_SCENARIOS,
   inputDigest,
   readScenarioInputs,
@@ -42,7 +43,7 @@ const argValue = (name: string): string | undefined => {
 const iterations = Math.max(1, Number(argValue('--iterations') ?? 5));
 const only = argValue('--only');
 const QUICK = ['fake-400/diverse-1000', 'fake-400/diverse-5000', 'fake-400/preferences-4000-ignore'];
-const names = (argv.includes('--quick') ? QUICK : DEFAULT_SCENARIOS).filter(
+const names = (argv.includes('--quick') ? QUICK : argv.includes('--all') ? ALL_SCENARIOS : DEFAULT_SCENARIOS).filter(
   (n) => only === undefined || n.includes(only)
 );
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
