@@ -7,9 +7,14 @@
  *
  * Karpenter bounds a pass at 1 min (multi-node) + 3 min (single-node); the figures show how far under that we are
  * and what one simulation costs, side by side by cluster size. The view is rebuilt per pass, as the activity does.
+ *
+ * Each cluster is measured twice, one right after the other: `full` rebuilds the cluster view for every simulation
+ * (`fullRebuildSimulation`, how passes worked before) and `incremental` derives every simulation from one base view
+ * (`schedulingSimulation`, what the activity uses). The two must choose the same command; the run fails otherwise.
+ * `--sizes 100,500` picks the cluster sizes.
  */
-import { cpus, totalmem } from 'node:os';
-import { memoryUsage, version } from 'node:process';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { argv, exit, memoryUsage, version } from 'node:process';
 
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { instanceTypesFromCatalog, readCatalogDirectory } from '../cli/simulate-catalog.js';
@@ -17,7 +22,7 @@ import { BUNDLED_CATALOG } from '../cli/simulate.js';
 import { catalogueOfferingPrice } from '../core/cloudprovider/instancetype.js';
 import type { InstanceType } from '../core/cloudprovider/types.js';
 import { DEFAULT_DECIDE_OPTIONS, decide } from '../core/disruption/methods.js';
-import { cataloguePrices, schedulingSimulation } from '../core/disruption/simulation.js';
+import { cataloguePrices, fullRebuildSimulation, schedulingSimulation } from '../core/disruption/simulation.js';
 import type { Simulate } from '../core/disruption/types.js';
 import { disruptionView } from '../core/disruption/view.js';
 import type { ProvisioningSnapshot } from '../core/provisioning/snapshot.js';
@@ -120,6 +125,7 @@ function cluster(nodes: number, type: InstanceType, packed: boolean): Provisioni
 
 interface Row {
   cluster: string;
+  simulation: 'full' | 'incremental';
   nodes: number;
   pods: number;
   passMs: number;
@@ -131,7 +137,7 @@ interface Row {
   heapMiB: number;
 }
 
-function measure(nodes: number, catalogue: InstanceType[], packed: boolean): Row {
+function measure(nodes: number, catalogue: InstanceType[], packed: boolean, simulation: Row['simulation']): Row {
   const types = new Map(catalogue.map((t) => [t.name, t]));
   const snapshot = cluster(nodes, types.get(TYPE)!, packed);
   // Built inside each timed pass, as the activity builds it from a fresh snapshot.
@@ -146,7 +152,7 @@ function measure(nodes: number, catalogue: InstanceType[], packed: boolean): Row
     }).view;
   const started = performance.now();
   const view = viewOf();
-  const simulateOn = schedulingSimulation(snapshot, catalogue);
+  const simulateOn = (simulation === 'full' ? fullRebuildSimulation : schedulingSimulation)(snapshot, catalogue);
   let simulations = 0;
   let simulationMs = 0;
   const simulate: Simulate = (candidates) => {
@@ -167,6 +173,7 @@ function measure(nodes: number, catalogue: InstanceType[], packed: boolean): Row
   const nextPassMs = performance.now() - again;
   return {
     cluster: packed ? 'packed' : 'underutilized',
+    simulation,
     nodes,
     pods: snapshot.pods.length,
     passMs,
@@ -182,13 +189,20 @@ function measure(nodes: number, catalogue: InstanceType[], packed: boolean): Row
 }
 
 const catalogue = instanceTypesFromCatalog(readCatalogDirectory(BUNDLED_CATALOG));
+const sizesFlag = argv.indexOf('--sizes');
+const sizes = sizesFlag >= 0 ? (argv[sizesFlag + 1] ?? '').split(',').map(Number) : [100, 500, 1000];
+const load = (): string =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 process.stdout.write(
-  `disruption pass on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node ${version}; ${catalogue.length} instance types\n\n`
+  `disruption pass on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB), Node ${version}; ${catalogue.length} instance types; load average ${load()}\n\n`
 );
 const header = [
   'cluster',
   'nodes',
   'pods',
+  'simulation',
   'first pass (ms)',
   'next pass, unchanged (ms)',
   'simulations',
@@ -196,27 +210,39 @@ const header = [
   'command',
   '$/h saved',
   'heap MiB',
+  'load (1 min)',
 ];
 process.stdout.write(`${header.join(' | ')}\n${header.map(() => '---').join(' | ')}\n`);
+let differ = false;
 for (const packed of [false, true]) {
-  for (const size of [50, 200, 500, 1000]) {
-    const row = measure(size, catalogue, packed);
-    process.stdout.write(
-      `${[
-        row.cluster,
-        row.nodes,
-        row.pods,
-        row.passMs.toFixed(0),
-        row.nextPassMs.toFixed(0),
-        row.simulations,
-        row.msPerSimulation.toFixed(1),
-        row.command,
-        row.savingsPerHour.toFixed(3),
-        row.heapMiB.toFixed(0),
-      ].join(' | ')}\n`
-    );
+  for (const size of sizes) {
+    const rows = (['full', 'incremental'] as const).map((simulation) => measure(size, catalogue, packed, simulation));
+    for (const row of rows) {
+      process.stdout.write(
+        `${[
+          row.cluster,
+          row.nodes,
+          row.pods,
+          row.simulation,
+          row.passMs.toFixed(0),
+          row.nextPassMs.toFixed(0),
+          row.simulations,
+          row.msPerSimulation.toFixed(1),
+          row.command,
+          row.savingsPerHour.toFixed(3),
+          row.heapMiB.toFixed(0),
+          loadavg()[0]!.toFixed(2),
+        ].join(' | ')}\n`
+      );
+    }
+    const [full, incremental] = rows as [Row, Row];
+    if (full.command !== incremental.command || full.savingsPerHour !== incremental.savingsPerHour) differ = true;
   }
 }
 process.stdout.write(
-  `\nKarpenter's budget for the same pass: 60,000 ms multi-node + 180,000 ms single-node consolidation.\n`
+  `\nKarpenter's budget for the same pass: 60,000 ms multi-node + 180,000 ms single-node consolidation. Load average after: ${load()}\n`
 );
+if (differ) {
+  process.stderr.write('FAIL: the incremental and the full-rebuild simulations chose different commands\n');
+  exit(1);
+}

@@ -29,6 +29,7 @@ const usage = `usage:
   karpenter-plan --catalog DIR --scenarios DIR [--only NAME] [--log-level error|info|debug]
   karpenter-plan --catalog DIR -f FILE [-f FILE...] [--name NAME] [--log-level ...]
   karpenter-plan --print-options   (the Karpenter option values in force, as JSON)
+  karpenter-plan bench --inputs DIR  (Karpenter's scheduler timed on npm run bench:side-by-side's inputs; see bench.go)
 
 Each immediate subfolder of --scenarios is one scenario (all its *.yaml files). Prints one JSON object per
 scenario per line, in folder-name order. Needs kube-apiserver and etcd: $KUBEBUILDER_ASSETS, or the binaries
@@ -109,6 +110,11 @@ func newLogger(level string) logr.Logger {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "bench" {
+		// As Karpenter's benchmark does (logging.NopLogger): logging is not part of the timed work.
+		ctrllog.SetLogger(logr.Discard())
+		os.Exit(runBench(os.Args[2:]))
+	}
 	a, err := parseArgs(os.Args[1:])
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "karpenter-plan: %v\n%s\n", err, usage)

@@ -142,10 +142,14 @@ export function decide(
   }
   const methods: MethodOutcome[] = [];
   const wanted = (m: DisruptionMethod): boolean => !options.methods || options.methods.includes(m);
+  // A set beside the list: scanning `excluded` for every node made this quadratic in nodes.
+  const excludedClaims = new Set(excluded.map((x) => x.nodeClaim));
   const voluntary = (e: { node: DisruptionNode }): boolean => {
     const why = blockingPods(e.node);
-    if (why && !excluded.some((x) => x.nodeClaim === e.node.nodeClaim))
+    if (why && !excludedClaims.has(e.node.nodeClaim)) {
       excluded.push({ nodeClaim: e.node.nodeClaim, why });
+      excludedClaims.add(e.node.nodeClaim);
+    }
     return !why;
   };
   const finish = (outcome: MethodOutcome, found?: DisruptionCommand): DisruptionDecision => {

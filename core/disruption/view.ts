@@ -48,14 +48,27 @@ function podCost(pod: V1Pod): number {
   return Math.min(10, Math.max(-10, 1 + deletionCost / 2 ** 27 + priority / 2 ** 25));
 }
 
-function budgetBlock(pod: V1Pod, pdbs: V1PodDisruptionBudget[]): string | undefined {
+interface CompiledBudget {
+  pdb: V1PodDisruptionBudget;
+  matches: (labels: Record<string, string>) => boolean;
+}
+
+/** PodDisruptionBudgets by namespace with their selectors compiled once per view, not once per pod. */
+function budgetsByNamespace(pdbs: V1PodDisruptionBudget[]): Map<string | undefined, CompiledBudget[]> {
+  const byNamespace = new Map<string | undefined, CompiledBudget[]>();
+  for (const pdb of pdbs) {
+    if (!pdb.spec?.selector) continue;
+    const namespace = pdb.metadata?.namespace;
+    let list = byNamespace.get(namespace);
+    if (list === undefined) byNamespace.set(namespace, (list = []));
+    list.push({ pdb, matches: compileSelector(pdb.spec.selector as Parameters<typeof compileSelector>[0]) });
+  }
+  return byNamespace;
+}
+
+function budgetBlock(pod: V1Pod, budgets: Map<string | undefined, CompiledBudget[]>): string | undefined {
   const labels = pod.metadata?.labels ?? {};
-  const covering = pdbs.filter(
-    (b) =>
-      b.metadata?.namespace === pod.metadata?.namespace &&
-      b.spec?.selector &&
-      compileSelector(b.spec.selector as Parameters<typeof compileSelector>[0])(labels)
-  );
+  const covering = (budgets.get(pod.metadata?.namespace) ?? []).filter((b) => b.matches(labels)).map((b) => b.pdb);
   if (covering.length > 1)
     return `covered by several PodDisruptionBudgets (${covering.map((b) => b.metadata?.name).join(', ')})`;
   const pdb = covering[0];
@@ -94,12 +107,16 @@ export function disruptionView(inputs: ViewInputs): {
 } {
   const { snapshot, now } = inputs;
   const nodes = new Map((snapshot.nodes as V1Node[]).map((n) => [n.metadata?.name ?? '', n]));
+  // Appended in place: copying the node's list for every pod made this quadratic in pods per node.
   const podsByNode = new Map<string, V1Pod[]>();
   for (const pod of snapshot.pods) {
     const node = pod.spec?.nodeName;
     if (!node || isTerminal(pod)) continue;
-    podsByNode.set(node, [...(podsByNode.get(node) ?? []), pod]);
+    let pods = podsByNode.get(node);
+    if (pods === undefined) podsByNode.set(node, (pods = []));
+    pods.push(pod);
   }
+  const budgets = budgetsByNamespace(inputs.pdbs);
   const podEvents: PodEventMemory = {};
   const unpriced: { nodeClaim: string; why: string }[] = [];
   const result: DisruptionNode[] = [];
@@ -139,7 +156,7 @@ export function disruptionView(inputs: ViewInputs): {
       const started = pod.status?.startTime ? new Date(pod.status.startTime as unknown as string) : undefined;
       const daemon = pod.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet') ?? false;
       const mirror = pod.metadata?.annotations?.['kubernetes.io/config.mirror'] !== undefined;
-      const blockedByBudget = budgetBlock(pod, inputs.pdbs);
+      const blockedByBudget = budgetBlock(pod, budgets);
       return {
         key: `${pod.metadata?.namespace}/${pod.metadata?.name}`,
         reschedulable: !daemon && !mirror,

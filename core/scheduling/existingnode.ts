@@ -16,12 +16,38 @@ export class ExistingNodeState {
   readonly requirements: Requirements;
   /** Taints pods must tolerate: startup and ephemeral taints are ignored until the node is initialized. */
   readonly taints: Taint[];
-  readonly available: Float64Array;
-  readonly hostPorts = new Set<string>();
+  /**
+   * Room left and host ports in use. A copy shares both with the state it was copied from until it first changes
+   * (`own`): most nodes of a disruption simulation take no pod, and copying them all was most of its garbage.
+   */
+  available: Float64Array;
+  hostPorts: Set<string>;
+  private owned = true;
   readonly podKeys: string[] = [];
   readonly initialized: boolean;
 
-  constructor(node: ExistingNode, dims: ResourceDimensions, boundRequests: Float64Array[], boundPorts: string[]) {
+  constructor(node: ExistingNode, dims: ResourceDimensions, boundRequests: Float64Array[], boundPorts: string[]);
+  constructor(copyOf: ExistingNodeState);
+  constructor(
+    node: ExistingNode | ExistingNodeState,
+    dims?: ResourceDimensions,
+    boundRequests: Float64Array[] = [],
+    boundPorts: string[] = []
+  ) {
+    if (node instanceof ExistingNodeState) {
+      // A fresh solve's state from a prepared one: requirements and taints are immutable and shared; room left and
+      // host ports are copied when first changed.
+      this.name = node.name;
+      this.initialized = node.initialized;
+      this.requirements = node.requirements;
+      this.taints = node.taints;
+      this.available = node.available;
+      this.hostPorts = node.hostPorts;
+      this.owned = false;
+      this.podKeys.push(...node.podKeys);
+      return;
+    }
+    if (dims === undefined) throw new Error('ExistingNodeState needs the resource dimensions');
     this.name = node.name;
     this.initialized = node.initialized ?? true;
     const labels = Object.fromEntries(Object.entries(node.labels).map(([k, v]) => [normalizeKey(k), v]));
@@ -32,14 +58,23 @@ export class ExistingNodeState {
       (taint) => this.initialized || (!isEphemeralTaint(taint) && !startup.has(formatTaint(taint)))
     );
     this.available = dims.vector(canonicalResources(node.allocatable));
+    this.hostPorts = new Set();
     for (const requests of boundRequests) {
       for (let k = 0; k < this.available.length; k++) this.available[k] = (this.available[k] ?? 0) - (requests[k] ?? 0);
     }
     for (const port of boundPorts) this.hostPorts.add(port);
   }
 
+  private own(): void {
+    if (this.owned) return;
+    this.available = this.available.slice();
+    this.hostPorts = new Set(this.hostPorts);
+    this.owned = true;
+  }
+
   /** Holds back room (and host ports) for a pod expected to arrive, such as a DaemonSet pod. */
   reserve(requests: Float64Array, hostPorts: readonly string[]): void {
+    this.own();
     for (let k = 0; k < this.available.length; k++) this.available[k] = (this.available[k] ?? 0) - (requests[k] ?? 0);
     for (const port of hostPorts) this.hostPorts.add(port);
   }
@@ -80,6 +115,7 @@ export class ExistingNodeState {
   }
 
   commit(podClass: PodClass, podKey: string, ctx: AddContext): void {
+    this.own();
     for (let k = 0; k < this.available.length; k++) {
       this.available[k] = (this.available[k] ?? 0) - (podClass.requests[k] ?? 0);
     }

@@ -21,7 +21,14 @@ import { canonicalResources } from './quantity.js';
 import { Requirements } from './requirements.js';
 import { firstUntoleratedTaint } from './taints.js';
 import { Topology } from './topology.js';
-import type { NodeSelectorRequirement, Pod, SchedulingInput, SchedulingPlan, SolveHooks } from './types.js';
+import type {
+  ExistingNode,
+  NodeSelectorRequirement,
+  Pod,
+  SchedulingInput,
+  SchedulingPlan,
+  SolveHooks,
+} from './types.js';
 import { volumeLookup, volumeRequirements } from './volumetopology.js';
 import { allowedZones } from './zonefilter.js';
 
@@ -67,6 +74,44 @@ function cachedSpec(
     specs.set(pod, entry);
   }
   return entry;
+}
+
+interface PreparedNode {
+  /** The resource layout the vectors below were built for. */
+  dimsKey: string;
+  /** The node with its bound pods' room and host ports taken, before any DaemonSet reservation; copied per solve. */
+  state: ExistingNodeState;
+  bound: SchedulingSpec[];
+  /** DaemonSets with a pod already running there. */
+  running: Set<string>;
+  capacity: Float64Array;
+}
+
+const preparedNodes = new WeakMap<ExistingNode, PreparedNode>();
+
+/**
+ * What an existing node contributes on its own, memoised per node object and resource layout: existing nodes, like
+ * pods, are treated as immutable values, and disruption's simulations solve the same nodes once per candidate.
+ */
+function preparedNode(node: ExistingNode, dims: ResourceDimensions, dimsKey: string): PreparedNode {
+  const cached = preparedNodes.get(node);
+  if (cached !== undefined && cached.dimsKey === dimsKey) return cached;
+  const bound = (node.pods ?? []).map((pod) => cachedSpec(pod, [], false).spec);
+  const running = new Set(
+    (node.pods ?? []).flatMap((pod) =>
+      (pod.metadata.ownerReferences ?? []).filter((o) => o.kind === 'DaemonSet').map((o) => o.name)
+    )
+  );
+  const state = new ExistingNodeState(
+    node,
+    dims,
+    bound.map((spec) => dims.vector(spec.requests)),
+    bound.flatMap((spec) => spec.hostPorts)
+  );
+  const capacity = dims.vector(canonicalResources(node.capacity ?? node.allocatable));
+  const prepared = { dimsKey, state, bound, running, capacity };
+  preparedNodes.set(node, prepared);
+  return prepared;
 }
 
 export function solve(input: SchedulingInput, hooks: SolveHooks = {}): SchedulingPlan {
@@ -148,19 +193,11 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
 
   // Existing nodes and the pods on them: capacity left, NodePool usage, topology domains and counts.
   const usage = new Map<string, { resources: Float64Array; nodes: number }>();
+  const dimsKey = dims.names.join('\n');
   const existing = (input.existingNodes ?? []).map((node) => {
-    const bound = (node.pods ?? []).map((pod) => cachedSpec(pod, [], false).spec);
-    const running = new Set(
-      (node.pods ?? []).flatMap((pod) =>
-        (pod.metadata.ownerReferences ?? []).filter((o) => o.kind === 'DaemonSet').map((o) => o.name)
-      )
-    );
-    const state = new ExistingNodeState(
-      node,
-      dims,
-      bound.map((spec) => dims.vector(spec.requests)),
-      bound.flatMap((spec) => spec.hostPorts)
-    );
+    const prepared = preparedNode(node, dims, dimsKey);
+    const { bound, running } = prepared;
+    const state = new ExistingNodeState(prepared.state);
     // DaemonSet pods that will still land on this node keep their room (Karpenter reserves daemons not yet running).
     daemons.forEach((daemon, i) => {
       const template = input.daemonSets?.[i];
@@ -175,7 +212,7 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
     if (nodePool !== undefined) {
       let entry = usage.get(nodePool);
       if (entry === undefined) usage.set(nodePool, (entry = { resources: new Float64Array(d), nodes: 0 }));
-      const capacity = dims.vector(canonicalResources(node.capacity ?? node.allocatable));
+      const capacity = prepared.capacity;
       for (let k = 0; k < d; k++) entry.resources[k] = (entry.resources[k] ?? 0) + (capacity[k] ?? 0);
       entry.nodes++;
     }
