@@ -11,6 +11,7 @@ import { kubeConfigFor } from '../testbed/clients.js';
 import { requirePart } from '../testbed/endpoints.js';
 import { startTestbed } from '../testbed/index.js';
 import { startWorkerProcess } from '../testbed/worker-process.js';
+import { testbedNodeClass } from '../testbed/seed.js';
 import { pauseSignal, provisioningWorkflowId, resumeSignal } from '../workflows/provisioning/messages.js';
 import {
   collectTimeline,
@@ -61,17 +62,7 @@ try {
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const apply = (doc: object) =>
     objects.patch(doc as never, undefined, undefined, 'bench', true, PatchStrategy.ServerSideApply);
-  await apply({
-    apiVersion: 'karpenter.k8s.aws/v1',
-    kind: 'EC2NodeClass',
-    metadata: { name: 'default' },
-    spec: {
-      role: requirePart(endpoints, 'aws').nodeRole,
-      amiSelectorTerms: [{ alias: 'al2023@latest' }],
-      subnetSelectorTerms: [{ tags: { 'karpenter.sh/discovery': endpoints.clusterName } }],
-      securityGroupSelectorTerms: [{ tags: { 'karpenter.sh/discovery': endpoints.clusterName } }],
-    },
-  });
+  await apply(testbedNodeClass(endpoints.clusterName, requirePart(endpoints, 'aws').nodeRole));
   await apply({
     apiVersion: 'karpenter.sh/v1',
     kind: 'NodePool',

@@ -82,3 +82,18 @@ export async function seedNodeRole(iam: IAMClient, clusterName: string): Promise
   }
   return roleName;
 }
+
+/** The test bed's EC2NodeClass: its seeded network by discovery tag, AL2023 through the emulator's SSM alias. */
+export function testbedNodeClass(clusterName: string, nodeRole: string, name = 'default') {
+  return {
+    apiVersion: 'karpenter.k8s.aws/v1',
+    kind: 'EC2NodeClass',
+    metadata: { name },
+    spec: {
+      role: nodeRole,
+      amiSelectorTerms: [{ alias: 'al2023@latest' }],
+      subnetSelectorTerms: [{ tags: { 'karpenter.sh/discovery': clusterName } }],
+      securityGroupSelectorTerms: [{ tags: { 'karpenter.sh/discovery': clusterName } }],
+    },
+  };
+}

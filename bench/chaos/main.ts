@@ -26,6 +26,7 @@ import { startDelayProxy } from '../../testbed/delay-proxy.js';
 import { requirePart } from '../../testbed/endpoints.js';
 import { startTestbed } from '../../testbed/index.js';
 import { writeKubeconfig } from '../../testbed/kubernetes.js';
+import { testbedNodeClass } from '../../testbed/seed.js';
 import { injectFault } from './faults.js';
 import { checkInvariants, type InvariantReport, type Timeouts } from './invariants.js';
 import { commandLine, parseOptions } from './options.js';
@@ -116,17 +117,7 @@ try {
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const apply = (doc: object) =>
     objects.patch(doc as never, undefined, undefined, 'chaos', true, PatchStrategy.ServerSideApply);
-  await apply({
-    apiVersion: 'karpenter.k8s.aws/v1',
-    kind: 'EC2NodeClass',
-    metadata: { name: 'default' },
-    spec: {
-      role: aws.nodeRole,
-      amiSelectorTerms: [{ alias: 'al2023@latest' }],
-      subnetSelectorTerms: [{ tags: { 'karpenter.sh/discovery': endpoints.clusterName } }],
-      securityGroupSelectorTerms: [{ tags: { 'karpenter.sh/discovery': endpoints.clusterName } }],
-    },
-  });
+  await apply(testbedNodeClass(endpoints.clusterName, aws.nodeRole));
   await apply({
     apiVersion: 'karpenter.sh/v1',
     kind: 'NodePool',
