@@ -1,16 +1,11 @@
 // `npm run build:workflow-bundle [-- <file>]`: bundles the workflow code once (default dist/workflow-bundle.js), for
 // workers started with KT_WORKFLOW_BUNDLE=<file>: they skip bundling at every start, which takes seconds of CPU.
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { bundlerOptions, workflowsPath } from '../workers/bundle.js';
+import { bundleWorkflows } from '../workers/bundle.js';
 
 export async function buildWorkflowBundle(file: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath,
-    ...(bundlerOptions.webpackConfigHook ? { webpackConfigHook: bundlerOptions.webpackConfigHook } : {}),
-    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
-  });
+  const code = await bundleWorkflows({ trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} });
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, code);
   return file;

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import type { WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
+import type { Logger } from '@temporalio/common';
 
 /** Workflow sources, as the bundler wants them: our ESM sources import `./x.js`, which are `.ts` files. */
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -10,3 +11,13 @@ export const bundlerOptions: NonNullable<WorkerOptions['bundlerOptions']> = {
     return config;
   },
 };
+
+/** The workflow sources bundled once, for a worker's start or for a prebuilt file (`npm run build:workflow-bundle`). */
+export async function bundleWorkflows(logger: Logger): Promise<string> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    ...(bundlerOptions.webpackConfigHook ? { webpackConfigHook: bundlerOptions.webpackConfigHook } : {}),
+    logger,
+  });
+  return code;
+}

@@ -46,12 +46,12 @@ const WorkerEnv = z.object({
    * Pollers per task type. Temporal hands tasks to waiting pollers first-come first-served, so with many pollers
    * one worker takes every task of a light load; fewer pollers per worker share it sooner across replicas.
    */
+  KT_TASK_POLLERS: z.coerce.number().int().positive().optional(),
   /**
    * A prebuilt workflow bundle (`npm run build:workflow-bundle -- <file>`): the worker loads it instead of bundling the
    * workflow sources at every start (seconds of CPU), which matters when workers restart often.
    */
   KT_WORKFLOW_BUNDLE: z.string().min(1).optional(),
-  KT_TASK_POLLERS: z.coerce.number().int().positive().optional(),
   /**
    * Run the cluster's disruption loop and garbage-collection schedule (started by whichever worker comes first, on
    * its task queue). With it, expireAfter goes through NodePool budgets; without it, expiry deletes at once.

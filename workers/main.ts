@@ -21,7 +21,7 @@ import { createProvisioningActivities } from '../activities/provisioning/activit
 import { provisioningCatalogue } from '../activities/provisioning/catalogue.js';
 import { solve } from '../core/scheduling/index.js';
 import type { NodePool } from '../core/scheduling/types.js';
-import { bundlerOptions, workflowsPath } from './bundle.js';
+import { bundleWorkflows } from './bundle.js';
 import { loadWorkerConfig } from './config.js';
 import { temporalLifecycleNotifier } from './lifecycle-notifier.js';
 import { createLogger, temporalLoggerFor } from './logging.js';
@@ -147,15 +147,17 @@ if (config.provision) {
   background.push({ stop: async () => clearTimeout(warmTimer) });
 }
 
+// Bundled (or read) once, outside the retry below: a retry waiting for Temporal must not re-bundle (seconds of CPU).
+// A prebuilt bundle spares each start the bundling, which matters when workers restart often.
+const workflowBundle = config.workflowBundle
+  ? { codePath: config.workflowBundle }
+  : { code: await bundleWorkflows(Runtime.instance().logger) };
 const worker = await untilUp('creating the Temporal worker', () =>
   Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    // A prebuilt bundle spares each start the bundling (seconds of CPU); the sources are bundled otherwise.
-    ...(config.workflowBundle
-      ? { workflowBundle: { codePath: config.workflowBundle } }
-      : { workflowsPath, bundlerOptions }),
+    workflowBundle,
     activities: {
       ...createPreflightActivities({ cluster: kubernetesClusterInfo(kubeConfig), cloud: cloudParts.zones }),
       ...createNodeClaimActivities({

@@ -7,10 +7,10 @@ import {
   type PolicyV1Api,
 } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import { randomUUID } from 'node:crypto';
 import { disruptUpdate, nodeClaimWorkflowId } from '../../workflows/nodeclaim/messages.js';
 import type { WorkloadKind } from './plan.js';
 import type { Prng } from './prng.js';
+import { spotInterruptionEvent } from '../../testbed/spot-interruption.js';
 
 export const NAMESPACE = 'chaos';
 export const NODEPOOL = 'chaos';
@@ -118,17 +118,7 @@ export async function runWorkload(kind: WorkloadKind, deps: WorkloadDeps): Promi
       await deps.sqs.send(
         new SendMessageCommand({
           QueueUrl: deps.queueUrl,
-          MessageBody: JSON.stringify({
-            version: '0',
-            id: randomUUID(),
-            'detail-type': 'EC2 Spot Instance Interruption Warning',
-            source: 'aws.ec2',
-            account: '123456789012',
-            time: new Date().toISOString(),
-            region: deps.region,
-            resources: [`arn:aws:ec2:${deps.region}:123456789012:instance/${instanceId}`],
-            detail: { 'instance-id': instanceId, 'instance-action': 'terminate' },
-          }),
+          MessageBody: spotInterruptionEvent(deps.region, instanceId),
         })
       );
       return `sent a spot interruption for ${claim.metadata.name} (${instanceId})`;

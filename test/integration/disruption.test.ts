@@ -26,6 +26,7 @@ import { cluster, type NodeClaimObject } from './support/cluster.js';
 import { recordHistory } from './support/histories.js';
 import { awsControl } from './support/aws-control.js';
 import { eventually } from './support/wait.js';
+import { spotInterruptionEvent } from '../../testbed/spot-interruption.js';
 
 const NODEPOOLS = { group: 'karpenter.sh', version: 'v1', plural: 'nodepools' } as const;
 const NODECLAIMS = { group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' } as const;
@@ -514,17 +515,7 @@ describe('disruption: emptiness, consolidation, drift, expiration, interruption,
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: queueUrl,
-        MessageBody: JSON.stringify({
-          version: '0',
-          id: randomUUID(),
-          'detail-type': 'EC2 Spot Instance Interruption Warning',
-          source: 'aws.ec2',
-          account: '123456789012',
-          time: new Date().toISOString(),
-          region: aws.region,
-          resources: [`arn:aws:ec2:${aws.region}:123456789012:instance/${instanceId}`],
-          detail: { 'instance-id': instanceId, 'instance-action': 'terminate' },
-        }),
+        MessageBody: spotInterruptionEvent(aws.region, instanceId),
       })
     );
     await eventually(
