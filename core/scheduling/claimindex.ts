@@ -1,6 +1,6 @@
 /**
- * NodeClaims planned in this solve, in the order Karpenter visits them (fewest pods first, then oldest), kept in
- * per-pod-count buckets and additionally partitioned by zone. A pod whose topology pins it to some zones visits only
+ * NodeClaims planned in this solve, in the order Karpenter visits them (fewest pods first, then oldest), kept sorted
+ * that way and additionally partitioned by zone. A pod whose topology pins it to some zones visits only
  * those zones' NodeClaims and the ones whose zone is still open, merged back into the same global order, so it
  * lands exactly where a full scan would have put it without touching the NodeClaims it could never join.
  */
@@ -9,49 +9,40 @@ import type { PlannedNodeClaim } from './nodeclaim.js';
 
 const OPEN = '\u0000open';
 
+/**
+ * Claim ids sorted by (pod count, id), counts alongside. Two flat arrays rather than per-count buckets: a commit
+ * moves a claim up one count, which emptied one bucket and created another every time (garbage on the hottest
+ * path), while a splice within one array is a short memmove.
+ */
 class Order {
-  private readonly buckets = new Map<number, number[]>();
-  private counts: number[] = [];
+  readonly ids: number[] = [];
+  readonly counts: number[] = [];
+
+  /** Where (count, id) is or would go. */
+  private position(count: number, id: number): number {
+    let lo = 0;
+    let hi = this.ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const midCount = this.counts[mid] ?? 0;
+      if (midCount < count || (midCount === count && (this.ids[mid] ?? 0) < id)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
 
   insert(count: number, id: number): void {
-    let bucket = this.buckets.get(count);
-    if (bucket === undefined) {
-      this.buckets.set(count, (bucket = []));
-      this.counts.splice(lowerBound(this.counts, count), 0, count);
-    }
-    bucket.splice(lowerBound(bucket, id), 0, id);
+    const at = this.position(count, id);
+    this.ids.splice(at, 0, id);
+    this.counts.splice(at, 0, count);
   }
 
   delete(count: number, id: number): void {
-    const bucket = this.buckets.get(count);
-    if (bucket === undefined) return;
-    const at = lowerBound(bucket, id);
-    if (bucket[at] === id) bucket.splice(at, 1);
-    if (bucket.length === 0) {
-      this.buckets.delete(count);
-      this.counts.splice(lowerBound(this.counts, count), 1);
-    }
+    const at = this.position(count, id);
+    if (this.ids[at] !== id || this.counts[at] !== count) return;
+    this.ids.splice(at, 1);
+    this.counts.splice(at, 1);
   }
-
-  /** (count, id) pairs in order; callers stop early, so this is lazy. */
-  *entries(): Generator<[number, number]> {
-    for (const count of [...this.counts]) {
-      const bucket = this.buckets.get(count);
-      if (bucket === undefined) continue;
-      for (let i = 0; i < bucket.length; i++) yield [count, bucket[i] ?? 0];
-    }
-  }
-}
-
-export function lowerBound(sorted: number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((sorted[mid] ?? 0) < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export class ClaimIndex {
@@ -78,38 +69,50 @@ export class ClaimIndex {
     }
     this.all.insert(count, claim.id);
     this.partition(zone).insert(count, claim.id);
-    this.filed.set(claim.id, { count, zone });
+    if (previous === undefined) this.filed.set(claim.id, { count, zone });
+    else {
+      previous.count = count;
+      previous.zone = zone;
+    }
   }
 
-  /** Claim ids in visiting order, restricted to the given zones (plus zone-open claims) when zones are given. */
-  *ids(zones: ReadonlySet<string> | undefined): Generator<number> {
-    if (zones === undefined) {
-      for (const [, id] of this.all.entries()) yield id;
-      return;
+  /**
+   * Claim ids in visiting order, restricted to the given zones (plus zone-open claims) when zones are given. Valid
+   * until the next `update`: the caller stops iterating once it commits a pod.
+   */
+  ids(zones: ReadonlySet<string> | undefined): Iterable<number> {
+    // The unrestricted order is the live array: no copy, no generator, per pod.
+    if (zones === undefined) return this.all.ids;
+    return this.merged(zones);
+  }
+
+  /** A lazy merge of the zone partitions' orders (callers stop early). */
+  private *merged(zones: ReadonlySet<string>): Generator<number> {
+    const orders: Order[] = [];
+    for (const zone of [OPEN, ...zones]) {
+      const order = this.byZone.get(zone);
+      if (order !== undefined && order.ids.length > 0) orders.push(order);
     }
-    const iterators = [OPEN, ...zones].map((zone) => this.byZone.get(zone)?.entries()).filter((it) => it !== undefined);
-    const heads = iterators.map((it) => it.next());
+    const cursors = new Array<number>(orders.length).fill(0);
     for (;;) {
       let best = -1;
-      for (let i = 0; i < heads.length; i++) {
-        const head = heads[i];
-        if (head === undefined || head.done === true) continue;
-        const bestHead = heads[best];
-        if (
-          best < 0 ||
-          bestHead === undefined ||
-          bestHead.done === true ||
-          head.value[0] < bestHead.value[0] ||
-          (head.value[0] === bestHead.value[0] && head.value[1] < bestHead.value[1])
-        ) {
+      let bestCount = 0;
+      let bestId = 0;
+      for (let i = 0; i < orders.length; i++) {
+        const order = orders[i] as Order;
+        const at = cursors[i] ?? 0;
+        if (at >= order.ids.length) continue;
+        const count = order.counts[at] ?? 0;
+        const id = order.ids[at] ?? 0;
+        if (best < 0 || count < bestCount || (count === bestCount && id < bestId)) {
           best = i;
+          bestCount = count;
+          bestId = id;
         }
       }
       if (best < 0) return;
-      const head = heads[best];
-      if (head === undefined || head.done === true) return;
-      yield head.value[1];
-      heads[best] = iterators[best]?.next() as IteratorResult<[number, number]>;
+      cursors[best] = (cursors[best] ?? 0) + 1;
+      yield bestId;
     }
   }
 }
