@@ -86,13 +86,41 @@ function sameJson(a: unknown, b: unknown): boolean {
   return i === keys.length;
 }
 
-/** Everything `schedulingSpec` reads from a pod (namespace, labels, spec) is the same in both. */
-function sameSchedulingInputs(a: Pod, b: Pod): boolean {
+type Affinity = Pod['spec']['affinity'];
+
+/** With preferences ignored only the required terms reach the spec, so the preferred ones need no comparing. */
+function sameAffinity(a: Affinity, b: Affinity, ignorePreferences: boolean): boolean {
+  if (!ignorePreferences) return sameJson(a, b);
   return (
-    a.metadata.namespace === b.metadata.namespace &&
-    sameJson(a.metadata.labels, b.metadata.labels) &&
-    sameJson(a.spec, b.spec)
+    sameJson(
+      a?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+      b?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+    ) &&
+    sameJson(
+      a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+      b?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+    ) &&
+    sameJson(
+      a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+      b?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+    )
   );
+}
+
+/** Everything `schedulingSpec` reads from a pod (namespace, labels, spec) is the same in both. */
+function sameSchedulingInputs(a: Pod, b: Pod, ignorePreferences: boolean): boolean {
+  if (a.metadata.namespace !== b.metadata.namespace || !sameJson(a.metadata.labels, b.metadata.labels)) return false;
+  const keys = Object.keys(b.spec);
+  let i = 0;
+  for (const key in a.spec) {
+    if (keys[i++] !== key) return false;
+    const same =
+      key === 'affinity'
+        ? sameAffinity(a.spec.affinity, b.spec.affinity, ignorePreferences)
+        : sameJson((a.spec as Record<string, unknown>)[key], (b.spec as Record<string, unknown>)[key]);
+    if (!same) return false;
+  }
+  return i === keys.length;
 }
 
 /**
@@ -114,7 +142,7 @@ function cachedSpec(
   const ownerKey = owner === undefined ? '' : `${owner.kind}/${owner.name}`;
   const sibling = memoisable ? siblings?.get(ownerKey) : undefined;
   let entry: SpecEntry;
-  if (sibling !== undefined && sameSchedulingInputs(pod, sibling.pod)) {
+  if (sibling !== undefined && sameSchedulingInputs(pod, sibling.pod, ignorePreferences)) {
     // The spec holds the sibling's label and term objects; equal by value, and never mutated.
     entry = sibling.entry;
   } else {
