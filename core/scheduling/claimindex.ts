@@ -18,14 +18,19 @@ class Order {
   readonly ids: number[] = [];
   readonly counts: number[] = [];
 
+  /** Whether the entry at i comes before (count, id). */
+  private precedes(i: number, count: number, id: number): boolean {
+    const at = this.counts[i] ?? 0;
+    return at < count || (at === count && (this.ids[i] ?? 0) < id);
+  }
+
   /** Where (count, id) is or would go. */
   private position(count: number, id: number): number {
     let lo = 0;
     let hi = this.ids.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const midCount = this.counts[mid] ?? 0;
-      if (midCount < count || (midCount === count && (this.ids[mid] ?? 0) < id)) lo = mid + 1;
+      if (this.precedes(mid, count, id)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -35,6 +40,25 @@ class Order {
     const at = this.position(count, id);
     this.ids.splice(at, 0, id);
     this.counts.splice(at, 0, count);
+  }
+
+  /**
+   * Re-files id from one count to another in place, shifting only the entries in between: a commit raises a claim's
+   * count by one, which usually moves it a few places.
+   */
+  move(from: number, to: number, id: number): void {
+    let at = this.position(from, id);
+    if (this.ids[at] !== id || this.counts[at] !== from) return this.insert(to, id);
+    for (; at + 1 < this.ids.length && this.precedes(at + 1, to, id); at++) {
+      this.ids[at] = this.ids[at + 1] ?? 0;
+      this.counts[at] = this.counts[at + 1] ?? 0;
+    }
+    for (; at > 0 && !this.precedes(at - 1, to, id); at--) {
+      this.ids[at] = this.ids[at - 1] ?? 0;
+      this.counts[at] = this.counts[at - 1] ?? 0;
+    }
+    this.ids[at] = id;
+    this.counts[at] = to;
   }
 
   delete(count: number, id: number): void {
@@ -62,18 +86,21 @@ export class ClaimIndex {
     const count = claim.podKeys.length;
     const zone = claim.requirements.get(LABEL_ZONE)?.single() ?? OPEN;
     const previous = this.filed.get(claim.id);
-    if (previous !== undefined) {
-      if (previous.count === count && previous.zone === zone) return;
-      this.all.delete(previous.count, claim.id);
-      this.partition(previous.zone).delete(previous.count, claim.id);
+    if (previous === undefined) {
+      this.all.insert(count, claim.id);
+      this.partition(zone).insert(count, claim.id);
+      this.filed.set(claim.id, { count, zone });
+      return;
     }
-    this.all.insert(count, claim.id);
-    this.partition(zone).insert(count, claim.id);
-    if (previous === undefined) this.filed.set(claim.id, { count, zone });
+    if (previous.count === count && previous.zone === zone) return;
+    this.all.move(previous.count, count, claim.id);
+    if (previous.zone === zone) this.partition(zone).move(previous.count, count, claim.id);
     else {
-      previous.count = count;
-      previous.zone = zone;
+      this.partition(previous.zone).delete(previous.count, claim.id);
+      this.partition(zone).insert(count, claim.id);
     }
+    previous.count = count;
+    previous.zone = zone;
   }
 
   /**

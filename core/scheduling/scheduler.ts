@@ -460,7 +460,8 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
       relaxed = true;
     }
     if (error === undefined) {
-      errors.delete(queued.key);
+      // Guarded: hashing every pod's key for a delete from an empty map showed up in profiles.
+      if (errors.size > 0) errors.delete(queued.key);
       continue;
     }
     errors.set(queued.key, error);
