@@ -342,10 +342,15 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
       if (requirement.operator() === 'In') for (const value of requirement.values) add(requirement.key, value);
     }
     for (const t of template.typeIds) {
-      for (const [key, requirement] of catalog.requirements[t]?.byKey ?? []) {
+      const typeRequirements = catalog.requirements[t];
+      if (typeRequirements === undefined) continue;
+      // values(), not entries(): 185 types × their labels made an [key, value] pair each, every solve.
+      for (const requirement of typeRequirements.byKey.values()) {
         if (requirement.complement) continue;
-        const allowed = template.requirements.get(key);
-        for (const value of requirement.values) if (allowed === undefined || allowed.has(value)) add(key, value);
+        const allowed = template.requirements.get(requirement.key);
+        for (const value of requirement.values) {
+          if (allowed === undefined || allowed.has(value)) add(requirement.key, value);
+        }
       }
     }
     for (const [key, values] of domains) for (const value of values) topology.addDomain(key, value, template.taints);
