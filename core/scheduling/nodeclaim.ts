@@ -27,7 +27,8 @@ export interface AddContext {
 export interface Admission {
   requirements: Requirements;
   options: Int32Array;
-  headroom: Float64Array;
+  /** Undefined on the fast path: the claim's headroom less the pod's requests, which commit takes off in place. */
+  headroom: Float64Array | undefined;
   allowedCombos: Uint8Array;
   relaxedMinValues: boolean;
 }
@@ -55,6 +56,8 @@ export class PlannedNodeClaim {
   options: Int32Array;
   /** Per dimension, the most any remaining option could still take: a cheap necessary condition for fit. */
   headroom: Float64Array;
+  /** False while `headroom` is the template's shared empty headroom, which must not be edited in place. */
+  private ownsHeadroom = false;
   allowedCombos: Uint8Array;
   relaxedMinValues = false;
   /** Index in `options` of the type that last held every pod; checked first. */
@@ -122,7 +125,15 @@ export class PlannedNodeClaim {
     for (let k = 0; k < requests.length; k++) this.requests[k] = (this.requests[k] ?? 0) + (requests[k] ?? 0);
     this.requirements = admission.requirements;
     this.options = admission.options;
-    this.headroom = admission.headroom;
+    if (admission.headroom !== undefined) {
+      this.headroom = admission.headroom;
+      this.ownsHeadroom = true;
+    } else {
+      // No vector per placement on the fast path (it was most of a solve's garbage).
+      if (!this.ownsHeadroom) this.headroom = new Float64Array(this.headroom);
+      this.ownsHeadroom = true;
+      for (let k = 0; k < requests.length; k++) this.headroom[k] = (this.headroom[k] ?? 0) - (requests[k] ?? 0);
+    }
     this.allowedCombos = admission.allowedCombos;
     this.relaxedMinValues ||= admission.relaxedMinValues;
     for (const port of podClass.spec.hostPorts) this.hostPorts.add(port);
@@ -184,7 +195,17 @@ export function conflicts(used: ReadonlySet<string>, port: string): boolean {
   return false;
 }
 
-/** Index of an option that holds `total`, trying `hint` (the last one that fitted) first; -1 if none. */
+/** Whether type `t` holds `total`. */
+function typeHolds(t: number, total: Float64Array, effective: Float64Array, d: number): boolean {
+  const base = t * d;
+  for (let k = 0; k < d; k++) if ((total[k] ?? 0) > (effective[base + k] ?? 0)) return false;
+  return true;
+}
+
+/**
+ * Index of an option that holds `total`, trying `hint` (the last one that fitted) first; -1 if none. No closure: it
+ * runs once per placement, and a closure per call is garbage (and, under tsx, a `__name` call).
+ */
 function firstFitting(
   options: Int32Array,
   hint: number,
@@ -192,13 +213,8 @@ function firstFitting(
   effective: Float64Array,
   d: number
 ): number {
-  const fits = (i: number): boolean => {
-    const base = (options[i] ?? 0) * d;
-    for (let k = 0; k < d; k++) if ((total[k] ?? 0) > (effective[base + k] ?? 0)) return false;
-    return true;
-  };
-  if (hint >= 0 && hint < options.length && fits(hint)) return hint;
-  for (let i = options.length - 1; i >= 0; i--) if (fits(i)) return i;
+  if (hint >= 0 && hint < options.length && typeHolds(options[hint] ?? 0, total, effective, d)) return hint;
+  for (let i = options.length - 1; i >= 0; i--) if (typeHolds(options[i] ?? 0, total, effective, d)) return i;
   return -1;
 }
 
@@ -269,10 +285,9 @@ function filterInstanceTypes(
     const fitting = firstFitting(options, hint, total, effective, d);
     if (fitting < 0) return 'no instance type has enough resources for all pods';
     claim.fitHint = fitting;
-    // Still an upper bound on what any remaining option can take.
-    const headroom = new Float64Array(d);
-    for (let k = 0; k < d; k++) headroom[k] = (claim.headroom[k] ?? 0) - (podClass.requests[k] ?? 0);
-    return { requirements, options, headroom, allowedCombos, relaxedMinValues: false };
+    // The headroom less the pod's requests (taken off at commit) is still an upper bound on what any remaining
+    // option can take.
+    return { requirements, options, headroom: undefined, allowedCombos, relaxedMinValues: false };
   }
   const kept: number[] = [];
   const headroom = new Float64Array(d).fill(-Infinity);

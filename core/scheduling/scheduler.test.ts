@@ -1440,6 +1440,29 @@ describe('solve', () => {
     ).toBe('zone-a');
   });
 
+  it.each(['Respect', 'Ignore'] as const)(
+    'should not share a spec between sibling pods that differ deep inside a required term (preferences %s)',
+    (preferencePolicy) => {
+      const requiring = (name: string, zone: string): Pod =>
+        pod(name, '1', '1Gi', {
+          affinity: {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [{ matchExpressions: [{ key: ZONE, operator: 'In', values: [zone] }] }],
+              },
+            },
+          },
+        });
+      const plan = solve(
+        input({ pods: [requiring('p-b', 'zone-b'), requiring('p-c', 'zone-c')], options: { preferencePolicy } })
+      );
+      expect(plan.nodeClaims.map((c) => `${c.pods.join()}@${c.launch.zone}`).sort()).toEqual([
+        'default/p-b@zone-b',
+        'default/p-c@zone-c',
+      ]);
+    }
+  );
+
   it('should report progress up to the number of pods', () => {
     const seen: number[] = [];
     solve(input({ pods: pods(3, 'p', '100m', '100Mi') }), { onProgress: (done, total) => seen.push(done, total) });

@@ -53,7 +53,75 @@ function compareForQueue(a: QueuedPod, b: QueuedPod): number {
   return a.index - b.index;
 }
 
-const specs = new WeakMap<Pod, { ignorePreferences: boolean; spec: SchedulingSpec; key: string }>();
+interface SpecEntry {
+  ignorePreferences: boolean;
+  spec: SchedulingSpec;
+  key: string;
+}
+
+const specs = new WeakMap<Pod, SpecEntry>();
+
+/**
+ * Within one solve, the last memoisable pod read per owner (`kind/name`, or '' for none) and its entry. Replicas
+ * come as fresh objects every round but are usually identical, and comparing a pod with its sibling costs a fraction
+ * of building its spec and its class key (a JSON text) again.
+ */
+type Siblings = Map<string, { pod: Pod; entry: SpecEntry }>;
+
+/** Whether two JSON values are equal, object keys in the same order (the class key is order-sensitive JSON). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  const keys = Object.keys(b);
+  let i = 0;
+  for (const key in a) {
+    if (keys[i++] !== key) return false;
+    if (!sameJson((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
+  }
+  return i === keys.length;
+}
+
+type Affinity = Pod['spec']['affinity'];
+
+/** With preferences ignored only the required terms reach the spec, so the preferred ones need no comparing. */
+function sameAffinity(a: Affinity, b: Affinity, ignorePreferences: boolean): boolean {
+  if (!ignorePreferences) return sameJson(a, b);
+  return (
+    sameJson(
+      a?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+      b?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+    ) &&
+    sameJson(
+      a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+      b?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+    ) &&
+    sameJson(
+      a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+      b?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+    )
+  );
+}
+
+/** Everything `schedulingSpec` reads from a pod (namespace, labels, spec) is the same in both. */
+function sameSchedulingInputs(a: Pod, b: Pod, ignorePreferences: boolean): boolean {
+  if (a.metadata.namespace !== b.metadata.namespace || !sameJson(a.metadata.labels, b.metadata.labels)) return false;
+  const keys = Object.keys(b.spec);
+  let i = 0;
+  for (const key in a.spec) {
+    if (keys[i++] !== key) return false;
+    const same =
+      key === 'affinity'
+        ? sameAffinity(a.spec.affinity, b.spec.affinity, ignorePreferences)
+        : sameJson((a.spec as Record<string, unknown>)[key], (b.spec as Record<string, unknown>)[key]);
+    if (!same) return false;
+  }
+  return i === keys.length;
+}
 
 /**
  * A pod's scheduling spec and class key, memoised per pod object: pods are treated as immutable values (an
@@ -63,16 +131,27 @@ const specs = new WeakMap<Pod, { ignorePreferences: boolean; spec: SchedulingSpe
 function cachedSpec(
   pod: Pod,
   volumeRequirements: NodeSelectorRequirement[],
-  ignorePreferences: boolean
-): { spec: SchedulingSpec; key: string } {
+  ignorePreferences: boolean,
+  siblings?: Siblings
+): SpecEntry {
   const cached = specs.get(pod);
   if (cached !== undefined && cached.ignorePreferences === ignorePreferences) return cached;
-  let spec = schedulingSpec(pod, volumeRequirements);
-  if (ignorePreferences) spec = withoutPreferences(spec);
-  const entry = { ignorePreferences, spec, key: JSON.stringify(spec) };
-  if (volumeRequirements.length === 0 && (pod.spec.volumes ?? []).every((v) => v.persistentVolumeClaim === undefined)) {
-    specs.set(pod, entry);
+  const memoisable =
+    volumeRequirements.length === 0 && (pod.spec.volumes ?? []).every((v) => v.persistentVolumeClaim === undefined);
+  const owner = pod.metadata.ownerReferences?.[0];
+  const ownerKey = owner === undefined ? '' : `${owner.kind}/${owner.name}`;
+  const sibling = memoisable ? siblings?.get(ownerKey) : undefined;
+  let entry: SpecEntry;
+  if (sibling !== undefined && sameSchedulingInputs(pod, sibling.pod, ignorePreferences)) {
+    // The spec holds the sibling's label and term objects; equal by value, and never mutated.
+    entry = sibling.entry;
+  } else {
+    let spec = schedulingSpec(pod, volumeRequirements);
+    if (ignorePreferences) spec = withoutPreferences(spec);
+    entry = { ignorePreferences, spec, key: JSON.stringify(spec) };
+    if (memoisable) siblings?.set(ownerKey, { pod, entry });
   }
+  if (memoisable) specs.set(pod, entry);
   return entry;
 }
 
@@ -126,6 +205,7 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
   // Specs first: every resource name must be known before vectors are built.
   const dims = new ResourceDimensions();
   const pending: { pod: Pod; key: string; spec: SchedulingSpec; classKey: string; index: number }[] = [];
+  const siblings: Siblings = new Map();
   input.pods.forEach((pod, index) => {
     const key = podKey(pod);
     if (pod.metadata.ownerReferences?.some((o) => o.kind === 'DaemonSet')) {
@@ -137,9 +217,9 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
       unschedulable.push({ pod: key, reason: volumeRequirementsOrError });
       return;
     }
-    let spec: { spec: SchedulingSpec; key: string };
+    let spec: SpecEntry;
     try {
-      spec = cachedSpec(pod, volumeRequirementsOrError, options.preferencePolicy === 'Ignore');
+      spec = cachedSpec(pod, volumeRequirementsOrError, options.preferencePolicy === 'Ignore', siblings);
     } catch (error) {
       unschedulable.push({ pod: key, reason: `invalid pod: ${(error as Error).message}` });
       return;
@@ -262,10 +342,15 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
       if (requirement.operator() === 'In') for (const value of requirement.values) add(requirement.key, value);
     }
     for (const t of template.typeIds) {
-      for (const [key, requirement] of catalog.requirements[t]?.byKey ?? []) {
+      const typeRequirements = catalog.requirements[t];
+      if (typeRequirements === undefined) continue;
+      // values(), not entries(): 185 types × their labels made an [key, value] pair each, every solve.
+      for (const requirement of typeRequirements.byKey.values()) {
         if (requirement.complement) continue;
-        const allowed = template.requirements.get(key);
-        for (const value of requirement.values) if (allowed === undefined || allowed.has(value)) add(key, value);
+        const allowed = template.requirements.get(requirement.key);
+        for (const value of requirement.values) {
+          if (allowed === undefined || allowed.has(value)) add(requirement.key, value);
+        }
       }
     }
     for (const [key, values] of domains) for (const value of values) topology.addDomain(key, value, template.taints);
@@ -380,7 +465,8 @@ export function solve(input: SchedulingInput, hooks: SolveHooks = {}): Schedulin
       relaxed = true;
     }
     if (error === undefined) {
-      errors.delete(queued.key);
+      // Guarded: hashing every pod's key for a delete from an empty map showed up in profiles.
+      if (errors.size > 0) errors.delete(queued.key);
       continue;
     }
     errors.set(queued.key, error);
