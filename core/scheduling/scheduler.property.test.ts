@@ -368,9 +368,16 @@ describe('solve properties', () => {
     );
   });
 
-  it('should never cost more when a cheaper copy of a compatible instance type is added', () => {
+  // Without zone spreads: a spread's tie between equally filled zones goes to the zone with the cheapest launch for
+  // the pods placed so far, so a cheaper type can move that tie and pin a later claim to a zone whose types cannot
+  // take the pods still to come (Karpenter breaks the tie at random: no rule there is monotonic in price either).
+  it('should never cost more when a cheaper copy of a compatible instance type is added (no zone spreads)', () => {
+    const withoutSpreads = inputArbitrary.map((input) => ({
+      ...input,
+      pods: input.pods.map(({ spec: { topologySpreadConstraints: _spread, ...spec }, ...pod }) => ({ ...pod, spec })),
+    }));
     fc.assert(
-      fc.property(inputArbitrary, fc.nat(), fc.integer({ min: 1, max: 99 }), (input, pick, percent) => {
+      fc.property(withoutSpreads, fc.nat(), fc.integer({ min: 1, max: 99 }), (input, pick, percent) => {
         const before = solve(input);
         const original = input.instanceTypes[pick % input.instanceTypes.length];
         if (original === undefined) return;
