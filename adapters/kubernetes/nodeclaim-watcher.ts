@@ -46,6 +46,12 @@ export class NodeClaimWatcher {
   private readonly nodeClaims: Informer<NodeClaimObject> & ObjectCache<NodeClaimObject>;
   private readonly nodes: Informer<V1Node> & ObjectCache<V1Node>;
   private readonly lastSent = new Map<string, string>();
+  /**
+   * providerID → NodeClaim name and → Node, kept from the informers' events: matching a Node to its NodeClaim by
+   * scanning either cache made every event cost O(fleet), quadratic over a burst of thousands of nodes.
+   */
+  private readonly claimByProviderID = new Map<string, string>();
+  private readonly nodeByProviderID = new Map<string, V1Node>();
   /** Condition transitions already written as Events, per NodeClaim (a few each; dropped with the NodeClaim). */
   private readonly eventsWritten = new Map<string, Set<string>>();
   private stopped = false;
@@ -68,9 +74,10 @@ export class NodeClaimWatcher {
 
     this.nodeClaims.on('add', (claim) => this.onNodeClaim(claim, true));
     this.nodeClaims.on('update', (claim) => this.onNodeClaim(claim, false));
-    this.nodeClaims.on('delete', (claim) => this.eventsWritten.delete(claim.metadata?.name ?? ''));
+    this.nodeClaims.on('delete', (claim) => this.forgetNodeClaim(claim));
     this.nodes.on('add', (node) => this.onNode(node));
     this.nodes.on('update', (node) => this.onNode(node));
+    this.nodes.on('delete', (node) => this.forgetNode(node));
     restartOnError(this.nodeClaims, 'nodeclaims', log, () => this.stopped);
     restartOnError(this.nodes, 'nodes', log, () => this.stopped);
   }
@@ -97,9 +104,28 @@ export class NodeClaimWatcher {
     // The Node may have registered before the NodeClaim recorded its providerID.
     const providerID = claim.status?.providerID;
     if (providerID) {
-      const node = this.nodes.list().find((n) => n.spec?.providerID === providerID);
+      this.claimByProviderID.set(providerID, name);
+      const node = this.nodeByProviderID.get(providerID);
       if (node) this.report(name, node);
     }
+  }
+
+  private forgetNodeClaim(claim: NodeClaimObject): void {
+    const name = claim.metadata?.name ?? '';
+    this.eventsWritten.delete(name);
+    const providerID = claim.status?.providerID;
+    if (!providerID || this.claimByProviderID.get(providerID) !== name) return;
+    this.claimByProviderID.delete(providerID);
+    const nodeName = this.nodeByProviderID.get(providerID)?.metadata?.name;
+    if (nodeName) this.lastSent.delete(`${name}/${nodeName}`);
+  }
+
+  private forgetNode(node: V1Node): void {
+    const providerID = node.spec?.providerID;
+    if (providerID && this.nodeByProviderID.get(providerID)?.metadata?.name === node.metadata?.name)
+      this.nodeByProviderID.delete(providerID);
+    const claim = providerID ? this.claimByProviderID.get(providerID) : undefined;
+    if (claim && node.metadata?.name) this.lastSent.delete(`${claim}/${node.metadata.name}`);
   }
 
   /** Each condition transition of the NodeClaim becomes one Kubernetes Event (the workflow's life, in kubectl). */
@@ -118,8 +144,9 @@ export class NodeClaimWatcher {
   private onNode(node: V1Node): void {
     const providerID = node.spec?.providerID;
     if (!providerID) return;
-    const claim = this.nodeClaims.list().find((c) => c.status?.providerID === providerID);
-    if (claim?.metadata?.name) this.report(claim.metadata.name, node);
+    this.nodeByProviderID.set(providerID, node);
+    const claim = this.claimByProviderID.get(providerID);
+    if (claim) this.report(claim, node);
   }
 
   private report(nodeClaimName: string, node: V1Node): void {
