@@ -53,6 +53,11 @@ const WorkerEnv = z.object({
    */
   KT_WORKFLOW_BUNDLE: z.string().min(1).optional(),
   /**
+   * Workflow executions kept in the worker's sticky cache (0 turns the cache off: every task replays its history).
+   * Unset, the SDK sizes it from the V8 heap limit (about 2,300 on a 4 GiB heap). See docs/operations.md.
+   */
+  KT_MAX_CACHED_WORKFLOWS: z.coerce.number().int().nonnegative().optional(),
+  /**
    * Run the cluster's disruption loop and garbage-collection schedule (started by whichever worker comes first, on
    * its task queue). With it, expireAfter goes through NodePool budgets; without it, expiry deletes at once.
    */
@@ -102,6 +107,7 @@ export interface WorkerConfig {
   provisioning: Partial<ProvisioningSettings>;
   taskPollers: number | undefined;
   workflowBundle: string | undefined;
+  maxCachedWorkflows: number | undefined;
   disrupt: boolean;
   disruption: Partial<DisruptionSettings>;
   gcIntervalSeconds: number;
@@ -154,6 +160,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv): WorkerConfig {
     onDemandPricesFile: e.KT_ON_DEMAND_PRICES_FILE,
     taskPollers: e.KT_TASK_POLLERS,
     workflowBundle: e.KT_WORKFLOW_BUNDLE,
+    maxCachedWorkflows: e.KT_MAX_CACHED_WORKFLOWS,
     provisioning: {
       ...(e.KT_BATCH_IDLE_SECONDS ? { batchIdleMs: e.KT_BATCH_IDLE_SECONDS * 1000 } : {}),
       ...(e.KT_BATCH_MAX_SECONDS ? { batchMaxMs: e.KT_BATCH_MAX_SECONDS * 1000 } : {}),

@@ -201,6 +201,7 @@ const worker = await untilUp('creating the Temporal worker', () =>
     ...(config.taskPollers
       ? { maxConcurrentWorkflowTaskPolls: config.taskPollers, maxConcurrentActivityTaskPolls: config.taskPollers }
       : {}),
+    ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
   })
 );
 

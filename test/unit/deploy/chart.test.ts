@@ -137,16 +137,21 @@ describe('the karpenter-temporal chart', () => {
       TEMPORAL_NAMESPACE: 'ops',
       KT_TASK_QUEUE: 'kt-test',
       KT_TASK_POLLERS: '2',
+      KT_WORKFLOW_BUNDLE: '/app/dist/workflow-bundle.js',
+      NODE_OPTIONS: '--max-old-space-size=1024 --max-semi-space-size=4',
     });
     const everything = render({
       settings: { batchIdleSeconds: 1, batchMaxSeconds: 5, interruptionQueue: 'q' },
       temporal: {
         taskPollers: 1,
+        maxCachedWorkflows: 500,
         tls: { clientCertSecret: 'tls', serverCaKey: 'ca.crt', serverName: 'x' },
         apiKey: { secretName: 'k' },
       },
     });
-    const known = new Set([...configEnvNames(), ...READ_BY_ENVCONFIG]);
+    // NODE_OPTIONS is read by node itself (the heap limits).
+    const known = new Set([...configEnvNames(), ...READ_BY_ENVCONFIG, 'NODE_OPTIONS']);
+    expect(env(everything)['KT_MAX_CACHED_WORKFLOWS']).toBe('500');
     expect(configEnvNames()).toContain('CLUSTER_NAME');
     expect(Object.keys(env(everything)).filter((name) => !known.has(name))).toEqual([]);
     // The kwok provider needs neither an AWS region nor a cluster endpoint for user data.
