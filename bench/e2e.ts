@@ -1,7 +1,8 @@
-// `npm run bench:e2e [-- --pods 2000]`: provisioning end to end on the test bed. Deploys N pending pods and prints
-// p50/p95 of "pod pending -> its NodeClaim created" and "pod pending -> CreateFleet", with a breakdown per stage
-// (bench/provisioning-timeline.ts), the time until every NodeClaim needed for them was launched, and the worker
-// process's peak RSS and CPU time. Figures, not assertions.
+// `npm run bench:e2e [-- --pods 2000] [--hold] [--source]`: provisioning end to end on the test bed. Deploys N
+// pending pods and prints p50/p95 of "pod pending -> its NodeClaim created" and "pod pending -> CreateFleet", with a
+// breakdown per stage (bench/provisioning-timeline.ts), the time until every NodeClaim needed for them was launched
+// and every pod bound, the worker process's peak and final RSS and CPU time, and the Temporal history sizes of the
+// provisioner and the NodeClaim workflows. Figures, not assertions.
 import { AppsV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,8 @@ import { requirePart } from '../testbed/endpoints.js';
 import { startTestbed } from '../testbed/index.js';
 import { startWorkerProcess } from '../testbed/worker-process.js';
 import { testbedNodeClass } from '../testbed/seed.js';
+import { buildDeployedWorker, deployedWorkerEnv } from '../testbed/deployed-worker.js';
+import { nodeClaimWorkflowId } from '../workflows/nodeclaim/messages.js';
 import { pauseSignal, provisioningWorkflowId, resumeSignal } from '../workflows/provisioning/messages.js';
 import {
   collectTimeline,
@@ -29,6 +32,8 @@ const arg = (name: string, fallback: number): number => {
 };
 const PODS = arg('pods', 2000);
 const HOLD = process.argv.includes('--hold');
+// The worker as the chart runs it (compiled, prebuilt bundle, the chart's NODE_OPTIONS); `--source`: through tsx.
+const SOURCE = process.argv.includes('--source');
 const DEPLOYMENTS = Math.max(1, Math.round(PODS / 100));
 const log = (line: string): void => void process.stdout.write(`${line}\n`);
 const load = (): string =>
@@ -41,17 +46,19 @@ interface NodeClaimView {
   status?: { conditions?: { type: string; status: string; lastTransitionTime: string }[] };
 }
 
-function procStats(pid: number): { peakRssMiB: number; cpuSeconds: number } {
+function procStats(pid: number): { peakRssMiB: number; rssMiB: number; cpuSeconds: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime, in clock ticks (100 Hz on Linux)
-  return { peakRssMiB: Math.round(hwm / 1024), cpuSeconds: ticks / 100 };
+  return { peakRssMiB: Math.round(hwm / 1024), rssMiB: Math.round(rss / 1024), cpuSeconds: ticks / 100 };
 }
 
 log(
   `bench:e2e — ${PODS} pods in ${DEPLOYMENTS} Deployments; machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${cpus()[0]?.model}`
 );
+if (!SOURCE) buildDeployedWorker();
 const testbed = await startTestbed({ log: (m) => log(m), bridge: { bootDelayMs: 2000 } });
 const endpoints = testbed.endpoints;
 const kc = kubeConfigFor(requirePart(endpoints, 'kubernetes'));
@@ -81,7 +88,11 @@ try {
       disruption: { consolidateAfter: 'Never' },
     },
   });
-  const worker = await startWorkerProcess(endpoints, { taskQueue: 'bench', env: { KT_PROVISION: 'true' } });
+  const worker = await startWorkerProcess(endpoints, {
+    taskQueue: 'bench',
+    env: { KT_PROVISION: 'true', ...(SOURCE ? {} : deployedWorkerEnv()) },
+    entry: SOURCE ? 'source' : 'compiled',
+  });
   // The EC2NodeClass resolves and the catalogue loads long before a real burst: wait for both.
   const warm = await waitForWarmCatalogue(worker.logFile);
   log(
@@ -177,6 +188,13 @@ try {
     watch,
     ...(resumedAt !== undefined ? { since: resumedAt } : {}),
   });
+  // History sizes: the provisioner's current run and every NodeClaim workflow's.
+  const provisionerRun = await provisioner.describe();
+  const claimRuns = await Promise.all(
+    [...watch.nodeClaims.keys()].map((name) => client.workflow.getHandle(nodeClaimWorkflowId(name)).describe())
+  );
+  const kib = (bytes: number | undefined): string => `${Math.round((bytes ?? 0) / 1024)} KiB`;
+  const largestClaimRun = claimRuns.sort((a, b) => b.historyLength - a.historyLength)[0];
   await connection.close();
   const of = (stage: Stage): number[] =>
     timeline.pods.map((p) => p.at[stage]).filter((v): v is number => v !== undefined);
@@ -224,7 +242,11 @@ try {
   );
   log(`| all pods bound | ${launchedAllAt ? `+${s(launchedAllAt - t0)}` : 'not within 15 min'} |`);
   log(`| NodeClaims | ${claims.items.length} ($${hourly.toFixed(2)}/h, emulator prices) |`);
-  log(`| worker peak RSS | ${stats.peakRssMiB} MiB |`);
+  log(`| worker RSS, peak / at the end | ${stats.peakRssMiB} MiB / ${stats.rssMiB} MiB |`);
+  log(
+    `| Temporal history: provisioner (current run) / largest NodeClaim workflow | ${provisionerRun.historyLength} events, ${kib(provisionerRun.historySize)} / ` +
+      `${largestClaimRun ? `${largestClaimRun.historyLength} events, ${kib(largestClaimRun.historySize)}` : '—'} |`
+  );
   log(`| worker CPU time | ${stats.cpuSeconds.toFixed(1)} s |`);
   log(`| load average (1, 5, 15 min) before → after | ${loadBefore} → ${loadAfter} |`);
   log('');

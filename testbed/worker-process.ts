@@ -14,8 +14,12 @@ const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  */
 export async function startWorkerProcess(
   endpoints: TestbedEndpoints,
-  /** `logFile`: where it logs (default `worker-<task queue>.log`); workers sharing a task queue need one each. */
-  options: { taskQueue?: string; env?: NodeJS.ProcessEnv; logFile?: string } = {}
+  /**
+   * `logFile`: where it logs (default `worker-<task queue>.log`); workers sharing a task queue need one each.
+   * `entry`: `source` runs workers/main.ts through tsx (tests see every edit); `compiled` runs dist/workers/main.js
+   * from `npm run build`, as the image does (the benchmarks measure that one).
+   */
+  options: { taskQueue?: string; env?: NodeJS.ProcessEnv; logFile?: string; entry?: 'source' | 'compiled' } = {}
 ): Promise<{ process: ManagedProcess; taskQueue: string; logFile: string; metricsUrl: string }> {
   const temporal = requirePart(endpoints, 'temporal');
   const kubernetes = requirePart(endpoints, 'kubernetes');
@@ -27,7 +31,10 @@ export async function startWorkerProcess(
   const proc = ManagedProcess.start({
     name: `worker ${taskQueue}`,
     command: process.execPath,
-    args: ['--import', 'tsx', join(REPO, 'workers', 'main.ts')],
+    args:
+      options.entry === 'compiled'
+        ? [join(REPO, 'dist', 'workers', 'main.js')]
+        : ['--import', 'tsx', join(REPO, 'workers', 'main.ts')],
     cwd: REPO,
     logFile,
     env: {
