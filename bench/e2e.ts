@@ -11,6 +11,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { kubeConfigFor } from '../testbed/clients.js';
 import { requirePart } from '../testbed/endpoints.js';
 import { startTestbed } from '../testbed/index.js';
+import { processStats } from '../testbed/process-stats.js';
 import { startWorkerProcess } from '../testbed/worker-process.js';
 import { testbedNodeClass } from '../testbed/seed.js';
 import { buildDeployedWorker, deployedWorkerEnv } from '../testbed/deployed-worker.js';
@@ -47,15 +48,6 @@ const load = (): string =>
 interface NodeClaimView {
   metadata: { name: string; creationTimestamp?: string; labels?: Record<string, string> };
   status?: { conditions?: { type: string; status: string; lastTransitionTime: string }[] };
-}
-
-function procStats(pid: number): { peakRssMiB: number; rssMiB: number; cpuSeconds: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(stat[11]) + Number(stat[12]); // utime + stime, in clock ticks (100 Hz on Linux)
-  return { peakRssMiB: Math.round(hwm / 1024), rssMiB: Math.round(rss / 1024), cpuSeconds: ticks / 100 };
 }
 
 log(
@@ -180,7 +172,7 @@ try {
     }
     await sleep(250);
   }
-  const stats = procStats(worker.process.pid);
+  const stats = processStats(worker.process.pid);
   watch.stop();
   const loadAfter = load();
 

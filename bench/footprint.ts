@@ -15,6 +15,7 @@ import { kubeConfigFor } from '../testbed/clients.js';
 import { buildDeployedWorker, deployedWorkerEnv } from '../testbed/deployed-worker.js';
 import { requirePart } from '../testbed/endpoints.js';
 import { startTestbed } from '../testbed/index.js';
+import { processStats } from '../testbed/process-stats.js';
 import { startWorkerProcess } from '../testbed/worker-process.js';
 import { nodeClaimWorkflowId } from '../workflows/nodeclaim/messages.js';
 
@@ -41,18 +42,6 @@ const load = (): string =>
     .map((l) => l.toFixed(2))
     .join(', ');
 const elapsed = (t0: number): string => `+${((Date.now() - t0) / 1000).toFixed(0)} s`;
-
-/** RSS now and at its peak (MiB) and CPU seconds (user + system) of a process, from /proc. */
-function procStats(pid: number): { rssMiB: number; peakRssMiB: number; cpuSeconds: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return {
-    rssMiB: Math.round(kib('VmRSS') / 1024),
-    peakRssMiB: Math.round(kib('VmHWM') / 1024),
-    cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100, // utime + stime, clock ticks of 10 ms
-  };
-}
 
 /** The test bed's own processes (their command line names its run folder), by program name. */
 function testbedPid(dir: string, program: string): number | undefined {
@@ -170,7 +159,7 @@ try {
       logFile: join(endpoints.dir, `worker-footprint-${i}.log`),
     });
   let worker = await startWorker(CACHES[0]!, 0);
-  const idleStart = procStats(worker.process.pid);
+  const idleStart = processStats(worker.process.pid);
   const idleHeap = await workerHeap(worker.metricsUrl);
   log(
     `worker started (cache ${CACHES[0]}): RSS ${idleStart.rssMiB} MiB, heap ${idleHeap.heapUsedMiB} MiB, with no NodeClaims`
@@ -183,7 +172,7 @@ try {
   const progress = (force = false): void => {
     if (!force && Date.now() - lastLine < 5000) return;
     lastLine = Date.now();
-    const w = procStats(worker.process.pid);
+    const w = processStats(worker.process.pid);
     log(
       `${elapsed(t0)}: created ${created}, launched ${count('launched')}, registered ${count('registered')}, ` +
         `initialized ${count('initialized')} of ${NODECLAIMS}; worker RSS ${w.rssMiB} MiB; load ${load()}`
@@ -226,7 +215,7 @@ try {
   }
   progress(true);
   const allInitialized = count('initialized') === NODECLAIMS ? Date.now() : undefined;
-  const burst = procStats(worker.process.pid);
+  const burst = processStats(worker.process.pid);
   const pct = (stage: keyof ClaimSeen, p: number): string => {
     const times = [...seen.values()]
       .map((s) => s[stage])
@@ -255,23 +244,23 @@ try {
       await worker.process.stop();
       worker = await startWorker(cache, i);
     }
-    const before = procStats(worker.process.pid);
-    const cpTemporal = temporalPid ? procStats(temporalPid).cpuSeconds : NaN;
-    const cpApiserver = apiserverPid ? procStats(apiserverPid).cpuSeconds : NaN;
+    const before = processStats(worker.process.pid);
+    const cpTemporal = temporalPid ? processStats(temporalPid).cpuSeconds : NaN;
+    const cpApiserver = apiserverPid ? processStats(apiserverPid).cpuSeconds : NaN;
     const loadBefore = load();
     let maxRss = 0;
     for (let s = 0; s < IDLE_S; s += 5) {
       await sleep(5000);
-      maxRss = Math.max(maxRss, procStats(worker.process.pid).rssMiB);
+      maxRss = Math.max(maxRss, processStats(worker.process.pid).rssMiB);
     }
-    const after = procStats(worker.process.pid);
+    const after = processStats(worker.process.pid);
     const heap = await workerHeap(worker.metricsUrl);
     const share = (cpu: number): string => `${((100 * cpu) / IDLE_S).toFixed(1)} %`;
     rows.push(
       `| ${cache} | ${i === 0 ? 'launched the fleet' : 'restarted'} | ${after.rssMiB} MiB | ${maxRss} MiB | ` +
         `${heap.heapUsedMiB} / ${heap.externalMiB} MiB | ${share(after.cpuSeconds - before.cpuSeconds)} | ` +
-        `${temporalPid ? share(procStats(temporalPid).cpuSeconds - cpTemporal) : '—'} | ` +
-        `${apiserverPid ? share(procStats(apiserverPid).cpuSeconds - cpApiserver) : '—'} | ${loadBefore} → ${load()} |`
+        `${temporalPid ? share(processStats(temporalPid).cpuSeconds - cpTemporal) : '—'} | ` +
+        `${apiserverPid ? share(processStats(apiserverPid).cpuSeconds - cpApiserver) : '—'} | ${loadBefore} → ${load()} |`
     );
     log(`idle window ${i + 1}/${CACHES.length} (cache ${cache}) done: ${rows.at(-1)}`);
   }
