@@ -3,18 +3,18 @@
 // breakdown per stage (bench/provisioning-timeline.ts), the time until every NodeClaim needed for them was launched
 // and every pod bound, the worker process's peak and final RSS and CPU time, and the Temporal history sizes of the
 // provisioner and the NodeClaim workflows. Figures, not assertions.
-import { AppsV1Api, CustomObjectsApi, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { AppsV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { kubeConfigFor } from '../testbed/clients.js';
+import { kubeConfigFor, serverSideApply } from '../testbed/clients.js';
 import { requirePart } from '../testbed/endpoints.js';
 import { startTestbed } from '../testbed/index.js';
 import { processStats } from '../testbed/process-stats.js';
 import { startWorkerProcess } from '../testbed/worker-process.js';
 import { testbedNodeClass } from '../testbed/seed.js';
-import { buildDeployedWorker, deployedWorkerEnv } from '../testbed/deployed-worker.js';
+import { buildDeployedWorker } from '../testbed/deployed-worker.js';
 import { nodeClaimWorkflowId } from '../workflows/nodeclaim/messages.js';
 import { pauseSignal, provisioningWorkflowId, resumeSignal } from '../workflows/provisioning/messages.js';
 import {
@@ -61,9 +61,7 @@ const apps = kc.makeApiClient(AppsV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
 let exitCode = 0;
 try {
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  const apply = (doc: object) =>
-    objects.patch(doc as never, undefined, undefined, 'bench', true, PatchStrategy.ServerSideApply);
+  const apply = serverSideApply(kc, 'bench');
   await apply(testbedNodeClass(endpoints.clusterName, requirePart(endpoints, 'aws').nodeRole));
   await apply({
     apiVersion: 'karpenter.sh/v1',
@@ -85,8 +83,8 @@ try {
   });
   const worker = await startWorkerProcess(endpoints, {
     taskQueue: 'bench',
-    env: { KT_PROVISION: 'true', ...(SOURCE ? {} : deployedWorkerEnv()) },
-    entry: SOURCE ? 'source' : 'compiled',
+    env: { KT_PROVISION: 'true' },
+    deployed: !SOURCE,
   });
   // The EC2NodeClass resolves and the catalogue loads long before a real burst: wait for both.
   const warm = await waitForWarmCatalogue(worker.logFile);

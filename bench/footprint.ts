@@ -5,13 +5,13 @@
 // or the provisioner would, waits until every one is Initialized, then holds the fleet idle once per workflow cache
 // size, each on a freshly started worker, and prints one table: the worker's RSS and V8 heap, its CPU while idle, and
 // the CPU Temporal and the API server spent on the fleet over the same window. Figures, not assertions.
-import { CustomObjectsApi, KubernetesObjectApi, PatchStrategy, Watch } from '@kubernetes/client-node';
+import { CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { kubeConfigFor } from '../testbed/clients.js';
+import { kubeConfigFor, serverSideApply } from '../testbed/clients.js';
 import { buildDeployedWorker, deployedWorkerEnv } from '../testbed/deployed-worker.js';
 import { requirePart } from '../testbed/endpoints.js';
 import { startTestbed } from '../testbed/index.js';
@@ -79,14 +79,13 @@ interface ClaimSeen {
 
 const workerEnv = (cache: string): NodeJS.ProcessEnv => ({
   KT_CLOUD_PROVIDER: 'kwok',
-  ...(ENTRY === 'compiled' ? deployedWorkerEnv() : {}),
   ...(WORKER_NODE_OPTIONS ? { NODE_OPTIONS: WORKER_NODE_OPTIONS } : {}),
   ...WORKER_ENV,
   ...(cache === 'default' ? {} : { KT_MAX_CACHED_WORKFLOWS: cache }),
 });
 log(
   `bench:footprint — ${NODECLAIMS} NodeClaims on the kwok provider, ${ENTRY} worker ` +
-    `(NODE_OPTIONS ${JSON.stringify(workerEnv('default')['NODE_OPTIONS'] ?? '')}), workflow caches ${CACHES.join(' / ')}, ${IDLE_S} s idle each; ` +
+    `(NODE_OPTIONS ${JSON.stringify(WORKER_NODE_OPTIONS ?? (ENTRY === 'compiled' ? deployedWorkerEnv()['NODE_OPTIONS'] : '') ?? '')}), workflow caches ${CACHES.join(' / ')}, ${IDLE_S} s idle each; ` +
     `machine: ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${cpus()[0]?.model}; node ${process.version}`
 );
 if (ENTRY === 'compiled') buildDeployedWorker();
@@ -100,9 +99,7 @@ const client = new Client({ connection, namespace: temporal.namespace });
 let exitCode = 0;
 let stopped = false;
 try {
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  const apply = (doc: object) =>
-    objects.patch(doc as never, undefined, undefined, 'bench', true, PatchStrategy.ServerSideApply);
+  const apply = serverSideApply(kc, 'bench');
   await apply({ apiVersion: 'karpenter.kwok.sh/v1alpha1', kind: 'KWOKNodeClass', metadata: { name: 'default' } });
   await apply({
     apiVersion: 'karpenter.sh/v1',
@@ -155,7 +152,7 @@ try {
     startWorkerProcess(endpoints, {
       taskQueue: 'footprint',
       env: workerEnv(cache),
-      entry: ENTRY,
+      deployed: ENTRY === 'compiled',
       logFile: join(endpoints.dir, `worker-footprint-${i}.log`),
     });
   let worker = await startWorker(CACHES[0]!, 0);

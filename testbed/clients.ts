@@ -1,6 +1,6 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
 import type { AwsEndpoints } from './moto.js';
 import type { KubernetesEndpoints } from './kubernetes.js';
 
@@ -9,6 +9,12 @@ export function kubeConfigFor(kubernetes: KubernetesEndpoints): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromFile(kubernetes.kubeconfig);
   return kc;
+}
+
+/** Server-side apply of one manifest as `fieldManager` (idempotent: benches and runners re-apply their objects). */
+export function serverSideApply(kc: KubeConfig, fieldManager: string): (doc: object) => Promise<unknown> {
+  const objects = KubernetesObjectApi.makeApiClient(kc);
+  return (doc) => objects.patch(doc as never, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply);
 }
 
 /** Explicit credentials and endpoint: the SDK must never fall back to IMDS (169.254.169.254) or a real region. */

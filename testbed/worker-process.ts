@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deployedWorkerEnv } from './deployed-worker.js';
 import { requirePart, type TestbedEndpoints } from './endpoints.js';
 import { ManagedProcess } from './process.js';
 import { startWatchdog } from './watchdog.js';
@@ -16,10 +17,11 @@ export async function startWorkerProcess(
   endpoints: TestbedEndpoints,
   /**
    * `logFile`: where it logs (default `worker-<task queue>.log`); workers sharing a task queue need one each.
-   * `entry`: `source` runs workers/main.ts through tsx (tests see every edit); `compiled` runs dist/workers/main.js
-   * from `npm run build`, as the image does (the benchmarks measure that one).
+   * `deployed`: the worker as the chart runs it (testbed/deployed-worker.ts: compiled, prebuilt bundle, the chart's
+   * NODE_OPTIONS; `env` still wins), built beforehand by `buildDeployedWorker()`; the benchmarks measure that one.
+   * Otherwise workers/main.ts runs through tsx, so tests see every edit.
    */
-  options: { taskQueue?: string; env?: NodeJS.ProcessEnv; logFile?: string; entry?: 'source' | 'compiled' } = {}
+  options: { taskQueue?: string; env?: NodeJS.ProcessEnv; logFile?: string; deployed?: boolean } = {}
 ): Promise<{ process: ManagedProcess; taskQueue: string; logFile: string; metricsUrl: string }> {
   const temporal = requirePart(endpoints, 'temporal');
   const kubernetes = requirePart(endpoints, 'kubernetes');
@@ -31,10 +33,9 @@ export async function startWorkerProcess(
   const proc = ManagedProcess.start({
     name: `worker ${taskQueue}`,
     command: process.execPath,
-    args:
-      options.entry === 'compiled'
-        ? [join(REPO, 'dist', 'workers', 'main.js')]
-        : ['--import', 'tsx', join(REPO, 'workers', 'main.ts')],
+    args: options.deployed
+      ? [join(REPO, 'dist', 'workers', 'main.js')]
+      : ['--import', 'tsx', join(REPO, 'workers', 'main.ts')],
     cwd: REPO,
     logFile,
     env: {
@@ -63,6 +64,7 @@ export async function startWorkerProcess(
       // Loopback, and a port of the kernel's choosing: many workers run side by side on one test bed.
       KT_METRICS_HOST: '127.0.0.1',
       KT_METRICS_PORT: '0',
+      ...(options.deployed ? deployedWorkerEnv() : {}),
       ...options.env,
     },
   });

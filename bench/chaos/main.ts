@@ -5,14 +5,7 @@
 // the end replays a sample of workflow histories. Prints a table; on failure prints and writes the seed.
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import {
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubernetesObjectApi,
-  PatchStrategy,
-  PolicyV1Api,
-} from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, CustomObjectsApi, PolicyV1Api } from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -21,7 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { buildWorkflowBundle } from '../../scripts/build-workflow-bundle.js';
-import { awsClientConfig, kubeConfigFor } from '../../testbed/clients.js';
+import { awsClientConfig, kubeConfigFor, serverSideApply } from '../../testbed/clients.js';
 import { startDelayProxy } from '../../testbed/delay-proxy.js';
 import { requirePart } from '../../testbed/endpoints.js';
 import { startTestbed } from '../../testbed/index.js';
@@ -114,9 +107,7 @@ try {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const policy = kc.makeApiClient(PolicyV1Api);
   await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: NAMESPACE } } });
-  const objects = KubernetesObjectApi.makeApiClient(kc);
-  const apply = (doc: object) =>
-    objects.patch(doc as never, undefined, undefined, 'chaos', true, PatchStrategy.ServerSideApply);
+  const apply = serverSideApply(kc, 'chaos');
   await apply(testbedNodeClass(endpoints.clusterName, aws.nodeRole));
   await apply({
     apiVersion: 'karpenter.sh/v1',
