@@ -28,6 +28,7 @@ const WorkerEnv = z.object({
   /** Lifecycle timings, Karpenter's by default; tests shorten them. Seconds. */
   KT_LAUNCH_TIMEOUT_SECONDS: z.coerce.number().positive().optional(),
   KT_REGISTRATION_TIMEOUT_SECONDS: z.coerce.number().positive().optional(),
+  /** Only for NodeClaims running since before the lifecycle sweep (KT_GC_INTERVAL_SECONDS) took their re-reads. */
   KT_RECONCILE_INTERVAL_SECONDS: z.coerce.number().positive().optional(),
   KT_OBSERVE_INTERVAL_SECONDS: z.coerce.number().positive().optional(),
   /** Run the NodeClaim/Node watcher in this process (every worker may; repeats are harmless). */
@@ -69,7 +70,7 @@ const WorkerEnv = z.object({
   /** Disruption timings, Karpenter's by default (10 s poll, 15 s validation); tests shorten them. Seconds. */
   KT_DISRUPTION_POLL_SECONDS: z.coerce.number().positive().optional(),
   KT_DISRUPTION_VALIDATION_SECONDS: z.coerce.number().nonnegative().optional(),
-  /** Garbage collection interval (Karpenter: 2 min). Seconds. */
+  /** Garbage collection and lifecycle sweep interval (Karpenter: 2 min). Seconds. */
   KT_GC_INTERVAL_SECONDS: z.coerce.number().positive().default(120),
   /** The SQS queue (name or URL) EventBridge sends interruption events to; unset = no interruption handling. */
   KT_INTERRUPTION_QUEUE: z.string().min(1).optional(),

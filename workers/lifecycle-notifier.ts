@@ -1,6 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { LifecycleSweepPort } from '../activities/lifecycle-sweep.js';
 import type { LifecycleNotifier } from '../adapters/kubernetes/nodeclaim-watcher.js';
 import {
+  instanceGoneSignal,
   nodeClaimDeletingSignal,
   nodeClaimWorkflowId,
   nodeDeletingSignal,
@@ -14,14 +16,7 @@ export function temporalLifecycleNotifier(
   taskQueue: string,
   settings: Partial<LifecycleSettings>
 ): LifecycleNotifier {
-  const signal = async (name: string, send: (id: string) => Promise<void>): Promise<void> => {
-    try {
-      await send(nodeClaimWorkflowId(name));
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return; // finished or not started yet: nothing to tell
-      throw err;
-    }
-  };
+  const signal = signalIgnoringFinished;
   return {
     async ensureStarted(name) {
       const input: NodeClaimWorkflowInput = { nodeClaimName: name, settings };
@@ -36,5 +31,46 @@ export function temporalLifecycleNotifier(
     nodeClaimDeleting: (name) => signal(name, (id) => client.workflow.getHandle(id).signal(nodeClaimDeletingSignal)),
     nodeObserved: (name, node) => signal(name, (id) => client.workflow.getHandle(id).signal(nodeObservedSignal, node)),
     nodeDeleting: (name) => signal(name, (id) => client.workflow.getHandle(id).signal(nodeDeletingSignal)),
+  };
+}
+
+async function signalIgnoringFinished(name: string, send: (id: string) => Promise<void>): Promise<void> {
+  try {
+    await send(nodeClaimWorkflowId(name));
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return; // finished or not started yet: nothing to tell
+    throw err;
+  }
+}
+
+const NODECLAIM_WORKFLOW_PREFIX = nodeClaimWorkflowId('');
+
+/**
+ * The lifecycle sweep's view of the NodeClaim workflows: the Running ones from Temporal visibility (the phase is a
+ * search attribute every NodeClaim workflow keeps current), and the same signals the watcher sends.
+ */
+export function temporalLifecycleSweepPort(client: Client, taskQueue: string): LifecycleSweepPort {
+  const query = [
+    `WorkflowType = 'nodeClaimWorkflow'`,
+    `ExecutionStatus = 'Running'`,
+    `KarpenterPhase = 'Running'`,
+    `TaskQueue = '${taskQueue}'`,
+  ].join(' AND ');
+  return {
+    async runningNodeClaims() {
+      const names: string[] = [];
+      for await (const execution of client.workflow.list({ query }))
+        if (execution.workflowId.startsWith(NODECLAIM_WORKFLOW_PREFIX))
+          names.push(execution.workflowId.slice(NODECLAIM_WORKFLOW_PREFIX.length));
+      return names;
+    },
+    async report(name, lost) {
+      const send = {
+        NodeClaim: (id: string) => client.workflow.getHandle(id).signal(nodeClaimDeletingSignal),
+        Node: (id: string) => client.workflow.getHandle(id).signal(nodeDeletingSignal),
+        Instance: (id: string) => client.workflow.getHandle(id).signal(instanceGoneSignal),
+      }[lost];
+      await signalIgnoringFinished(name, send);
+    },
   };
 }

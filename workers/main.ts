@@ -7,6 +7,7 @@ import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createNodeClaimActivities } from '../activities/nodeclaim/activities.js';
 import { createDisruptionActivities } from '../activities/disruption/activities.js';
 import { createGarbageCollectionActivities } from '../activities/garbage-collection.js';
+import { createLifecycleSweepActivities } from '../activities/lifecycle-sweep.js';
 import { createInterruptionActivities } from '../activities/interruption/activities.js';
 import { kubernetesDisruption } from '../adapters/kubernetes/disruption.js';
 import { createPreflightActivities } from '../activities/preflight.js';
@@ -23,7 +24,7 @@ import { solve } from '../core/scheduling/index.js';
 import type { NodePool } from '../core/scheduling/types.js';
 import { bundleWorkflows } from './bundle.js';
 import { loadWorkerConfig } from './config.js';
-import { temporalLifecycleNotifier } from './lifecycle-notifier.js';
+import { temporalLifecycleNotifier, temporalLifecycleSweepPort } from './lifecycle-notifier.js';
 import { createLogger, temporalLoggerFor } from './logging.js';
 import { temporalProvisionerNotifier } from './provisioning-notifier.js';
 import { buildCloud } from './cloud.js';
@@ -186,6 +187,12 @@ const worker = await untilUp('creating the Temporal worker', () =>
         metrics: metrics.activities,
       }),
       ...createGarbageCollectionActivities({ cloud, snapshot, lifecycle: lifecycleKube }),
+      ...createLifecycleSweepActivities({
+        lifecycles: temporalLifecycleSweepPort(client, config.temporal.taskQueue),
+        snapshot,
+        cloud,
+        kube: lifecycleKube,
+      }),
       ...(cloudParts.interruptionQueue
         ? createInterruptionActivities({
             queue: cloudParts.interruptionQueue,

@@ -1,10 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { ec2Client } from '../../testbed/clients.js';
 import { loadEndpoints, requirePart } from '../../testbed/endpoints.js';
 import type { ManagedProcess } from '../../testbed/process.js';
-import { disruptUpdate, nodeClaimWorkflowId, stateQuery } from '../../workflows/nodeclaim/messages.js';
+import {
+  disruptUpdate,
+  nodeClaimWorkflowId,
+  nodeObservedSignal,
+  stateQuery,
+} from '../../workflows/nodeclaim/messages.js';
+import type { garbageCollectionWorkflow } from '../../workflows/garbage-collection/workflow.js';
 import type { nodeClaimWorkflow } from '../../workflows/nodeclaim/workflow.js';
 import { bridgeControl, instancesOfNodeClaim } from './support/aws-control.js';
 import { recordHistory } from './support/histories.js';
@@ -235,21 +242,23 @@ describe('the NodeClaim lifecycle workflow, on real Temporal, Kubernetes, kwok a
   });
 
   it('continues-as-new when its history grows, carrying its state, and still terminates cleanly', async () => {
-    // The test bed's Temporal suggests continue-as-new after 300 events; re-checking the truth every second
-    // grows a running NodeClaim's history past that within seconds.
-    await worker.process.stop();
-    worker = await startWorkerProcess(endpoints, {
-      taskQueue: worker.taskQueue,
-      env: { ...workerEnv, KT_RECONCILE_INTERVAL_SECONDS: '1' },
-    });
+    // The test bed's Temporal suggests continue-as-new after 300 events. A running NodeClaim's history grows only
+    // with what happens to it (no timer of its own): a chatty Node, observed again and again, grows it here.
     const { name } = await runningNodeClaim();
     const handle = client.workflow.getHandle<typeof nodeClaimWorkflow>(nodeClaimWorkflowId(name));
     const firstRun = (await handle.describe()).runId;
+    const observed = (await handle.query(stateQuery)).node!;
+    let continued = false;
+    for (let i = 0; i < 2_000 && !continued; i++) {
+      await handle.signal(nodeObservedSignal, observed);
+      if (i % 20 === 19)
+        continued = (await client.workflow.getHandle(nodeClaimWorkflowId(name)).describe()).runId !== firstRun;
+    }
     await eventually(
       'the workflow to continue-as-new',
       async () =>
         (await client.workflow.getHandle(nodeClaimWorkflowId(name)).describe()).runId !== firstRun ? true : undefined,
-      120_000
+      60_000
     );
     const carried = await client.workflow.getHandle(nodeClaimWorkflowId(name)).query(stateQuery);
     expect(carried.phase).toBe('Running');
@@ -260,10 +269,35 @@ describe('the NodeClaim lifecycle workflow, on real Temporal, Kubernetes, kwok a
       .getHandle(nodeClaimWorkflowId(name))
       .executeUpdate(disruptUpdate, { args: [{ reason: 'after continue-as-new' }] });
     await k8s.awaitGone(name);
-    await finished(name, 'nodeclaim-continue-as-new');
+    await finished(name, 'nodeclaim-continue-as-new-swept');
     expect((await instancesOf(name)).map((i) => i.State?.Name)).toEqual(['terminated']);
+  });
+
+  it('terminates a running NodeClaim that vanished while no worker watched: the cluster-wide sweep tells its workflow', async () => {
+    // No watcher sees this deletion: the worker is down and the finalizer is lifted by hand, so the NodeClaim
+    // never shows a deletionTimestamp to anyone. Only the garbage-collection pass's lifecycle sweep can notice.
+    const { name } = await runningNodeClaim();
     await worker.process.stop();
+    await k8s.custom.patchClusterCustomObject(
+      { group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims', name, body: { metadata: { finalizers: null } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch)
+    );
+    await k8s.deleteNodeClaim(name);
+    await k8s.awaitGone(name);
     worker = await startWorker(worker.taskQueue);
+    // One garbage-collection pass, the workflow the cluster's Schedule starts every KT_GC_INTERVAL_SECONDS.
+    const pass = await client.workflow.execute<typeof garbageCollectionWorkflow>('garbageCollectionWorkflow', {
+      workflowId: `gc-pass-${name}`,
+      taskQueue: worker.taskQueue,
+    });
+    expect(pass.lost).toContainEqual({ nodeClaim: name, lost: 'NodeClaim' });
+    const state = await finished(name, 'nodeclaim-vanished-unwatched');
+    expect(state.externalDeletion).toBeDefined();
+    expect(state.decisions.map((d) => d.what)).toEqual(expect.arrayContaining(['instance terminated']));
+    await eventually('its instance terminated', async () =>
+      (await instancesOf(name)).every((i) => i.State?.Name === 'terminated')
+    );
+    recordHistory(temporal, `gc-pass-${name}`, 'garbage-collection-pass-swept');
   });
 
   it('survives SIGKILL of the worker during launch and during drain: one instance, a finished drain, nothing leaked', async () => {

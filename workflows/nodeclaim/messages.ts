@@ -38,3 +38,5 @@ export const nodeObservedSignal = defineSignal<[NodeObservation]>('nodeObserved'
 export const nodeClaimDeletingSignal = defineSignal<[]>('nodeClaimDeleting');
 /** The NodeClaim's Node got a deletionTimestamp (e.g. `kubectl delete node`). */
 export const nodeDeletingSignal = defineSignal<[]>('nodeDeleting');
+/** The cluster's lifecycle sweep found the NodeClaim's instance gone (terminated outside Karpenter). */
+export const instanceGoneSignal = defineSignal<[]>('instanceGone');

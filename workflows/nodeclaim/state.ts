@@ -12,7 +12,10 @@ export interface LifecycleSettings {
   registrationTimeoutMs: number;
   /** Karpenter's MinDrainTime: a drain is not done before this, to catch pods bound just before the taint. */
   minDrainTimeMs: number;
-  /** How often a running node re-reads the truth (NodeClaim, Node, instance) in case a signal was missed. */
+  /**
+   * How often a running node re-reads the truth (NodeClaim, Node, instance) in case a signal was missed: only in
+   * workflows that entered Running before the cluster-wide lifecycle sweep took that over (every GC pass).
+   */
   reconcileIntervalMs: number;
   /** How often the registration and initialization waits re-read the Node without a signal. */
   observeIntervalMs: number;

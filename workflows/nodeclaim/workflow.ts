@@ -30,6 +30,7 @@ import {
 } from '../search-attributes.js';
 import {
   disruptUpdate,
+  instanceGoneSignal,
   nodeClaimDeletingSignal,
   nodeDeletingSignal,
   nodeObservedSignal,
@@ -166,6 +167,9 @@ export async function nodeClaimWorkflow(input: NodeClaimWorkflowInput): Promise<
   setHandler(nodeClaimDeletingSignal, () => markExternalDeletion('NodeClaim'));
   setHandler(nodeDeletingSignal, () => {
     if (state.nodeName) markExternalDeletion('Node');
+  });
+  setHandler(instanceGoneSignal, () => {
+    if (state.launched) markExternalDeletion('Instance');
   });
   setHandler(
     disruptUpdate,
@@ -419,21 +423,29 @@ export async function nodeClaimWorkflow(input: NodeClaimWorkflowInput): Promise<
   async function runPhase(): Promise<void> {
     const created = claim?.metadata.creationTimestamp ?? state.timings.startedAt;
     const expiresAt = state.expireAfterMs !== undefined ? Date.parse(created) + state.expireAfterMs : undefined;
+    // A running node no longer re-reads the truth on its own timer: one cluster-wide sweep (the garbage-collection
+    // pass) signals the few whose NodeClaim, Node or instance vanished. Thousands of idle workflows cost nothing.
+    // Patched, so NodeClaims that entered Running before it replay their reconcile timers unchanged.
+    const sweptByCluster = patched('reconcile-by-cluster-sweep');
     for (;;) {
       if (terminationRequested()) return beginTermination(...terminationCause());
       if (workflowInfo().continueAsNewSuggested) {
         await condition(allHandlersFinished);
         await continueAsNew<typeof nodeClaimWorkflow>({ nodeClaimName: state.name, state });
       }
+      const wakeUp = () => terminationRequested() || workflowInfo().continueAsNewSuggested;
       const untilExpiry =
-        expiresAt === undefined || state.expiredAt
-          ? settings.reconcileIntervalMs
-          : Math.max(0, expiresAt - now().getTime());
-      const woke = await condition(
-        () => terminationRequested() || workflowInfo().continueAsNewSuggested,
-        Math.max(1, Math.min(settings.reconcileIntervalMs, untilExpiry))
-      );
-      if (woke) continue;
+        expiresAt === undefined || state.expiredAt ? undefined : Math.max(1, expiresAt - now().getTime());
+      if (sweptByCluster) {
+        if (untilExpiry === undefined) {
+          await condition(wakeUp);
+          continue;
+        }
+        if (await condition(wakeUp, untilExpiry)) continue;
+      } else {
+        const woke = await condition(wakeUp, Math.min(settings.reconcileIntervalMs, untilExpiry ?? Infinity));
+        if (woke) continue;
+      }
       if (expiresAt !== undefined && !state.expiredAt && now().getTime() >= expiresAt) {
         const why = `expireAfter of ${Math.round(state.expireAfterMs! / 1000)} s reached`;
         // Added with the disruption loop: patched, so NodeClaims that expired before it replay unchanged.
@@ -450,7 +462,8 @@ export async function nodeClaimWorkflow(input: NodeClaimWorkflowInput): Promise<
           return beginTermination('Expired', why);
         }
       }
-      // The slow path: re-read the truth in case a watcher signal was lost.
+      if (sweptByCluster) continue;
+      // The slow path of NodeClaims from before the sweep: re-read the truth in case a watcher signal was lost.
       const [current, node, instanceExists] = await Promise.all([
         kube.readNodeClaim(state.name),
         kube.readNode(state.nodeName!),
