@@ -277,6 +277,15 @@ describe('the NodeClaim lifecycle workflow, on real Temporal, Kubernetes, kwok a
     // No watcher sees this deletion: the worker is down and the finalizer is lifted by hand, so the NodeClaim
     // never shows a deletionTimestamp to anyone. Only the garbage-collection pass's lifecycle sweep can notice.
     const { name } = await runningNodeClaim();
+    // The sweep knows running NodeClaims from visibility, which trails the workflow: Ready on the NodeClaim can be
+    // written before the workflow's next task publishes KarpenterPhase=Running. Stop the worker only once listed.
+    await eventually('the workflow to be listed as Running', async () => {
+      for await (const wf of client.workflow.list({
+        query: `KarpenterPhase = "Running" AND KarpenterNodeClaim = "${name}" AND ExecutionStatus = "Running"`,
+      }))
+        return wf.workflowId;
+      return undefined;
+    });
     await worker.process.stop();
     await k8s.custom.patchClusterCustomObject(
       { group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims', name, body: { metadata: { finalizers: null } } },
