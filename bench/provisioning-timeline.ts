@@ -127,6 +127,22 @@ export interface RoundTimes {
   };
 }
 
+/** The plan activity of a round: `planBatch` (pods grouped by NodeClaim) or, in older runs, `planProvisioning`. */
+const PLAN_ACTIVITIES = new Set(['planBatch', 'planProvisioning']);
+
+/** A plan as either activity recorded it: the NodeClaims' pods are on each claim, or in `nominated` by its name. */
+type RecordedPlan = Omit<RoundTimes['plan'], 'nodeClaims'> & {
+  nodeClaims: { name: string; pods?: string[] }[];
+  nominated?: Record<string, string[]>;
+};
+
+function claimsWithPods(plan: RecordedPlan): RoundTimes['plan'] {
+  return {
+    ...plan,
+    nodeClaims: plan.nodeClaims.map((c) => ({ name: c.name, pods: c.pods ?? plan.nominated?.[c.name] ?? [] })),
+  };
+}
+
 /** The provisioner's rounds and the time each pod key was first signalled. */
 export async function provisionerTimeline(
   client: Client,
@@ -161,7 +177,7 @@ export async function provisionerTimeline(
         const type = attrs.activityType?.name ?? '';
         const input = decode(attrs.input?.payloads?.[0]);
         scheduled.set(String(e.eventId), { type, at, input });
-        if (type === 'planProvisioning') {
+        if (PLAN_ACTIVITIES.has(type)) {
           current = {
             round: (input as { round: number }).round,
             windowOpened: windowOpened ?? at,
@@ -177,7 +193,7 @@ export async function provisionerTimeline(
         const s = scheduled.get(String(e.activityTaskStartedEventAttributes!.scheduledEventId));
         if (!s || !current) break;
         started.set(String(e.activityTaskStartedEventAttributes!.scheduledEventId), at);
-        if (s.type === 'planProvisioning') current.planStarted = at;
+        if (PLAN_ACTIVITIES.has(s.type)) current.planStarted = at;
         if (s.type === 'createNodeClaims') current.createStarted = at;
         break;
       }
@@ -185,9 +201,9 @@ export async function provisionerTimeline(
         const attrs = e.activityTaskCompletedEventAttributes!;
         const s = scheduled.get(String(attrs.scheduledEventId));
         if (!s || !current) break;
-        if (s.type === 'planProvisioning') {
+        if (PLAN_ACTIVITIES.has(s.type)) {
           current.planCompleted = at;
-          current.plan = decode(attrs.result?.payloads?.[0]) as RoundTimes['plan'];
+          current.plan = claimsWithPods(decode(attrs.result?.payloads?.[0]) as RecordedPlan);
           rounds.push(current as RoundTimes);
         }
         if (s.type === 'createNodeClaims') current.createCompleted = at;

@@ -207,7 +207,7 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
 
   afterAll(async () => {
     // With KT_RECORD_HISTORIES=1 the provisioner's history (every round of this file) joins the replay corpus.
-    recordHistory(temporal, provisioningWorkflowId(endpoints.clusterName), 'provisioning-rounds');
+    recordHistory(temporal, provisioningWorkflowId(endpoints.clusterName), 'provisioning-grouped-nominations');
     for (const w of workers) await w.process.stop();
     for (const name of ['general', 'defaults', 'gpu', 'limited', 'tainted']) {
       await k8s.custom.deleteClusterCustomObject({ ...NODEPOOLS, name: pool(name) }).catch(() => undefined);

@@ -1,3 +1,5 @@
+import type { NominatedPods } from '../../core/provisioning/nominations.js';
+
 /** Karpenter's batching defaults: a batch closes after 1 s without new pods, or 10 s after it opened. */
 export interface ProvisioningSettings {
   batchIdleMs: number;
@@ -28,7 +30,10 @@ export interface ProvisioningState {
   settings: ProvisioningSettings;
   /** Keys signalled since the last batch closed (a set as a record). */
   pending: Record<string, true>;
-  nominations: Record<string, Nomination>;
+  /** Pods planned onto NodeClaims that have not launched yet, by NodeClaim: not planned again until it launches. */
+  nominated?: NominatedPods;
+  /** The per-pod form of runs before `nominated` (its `since` was never read); read once into `nominated`. */
+  nominations?: Record<string, Nomination>;
   paused?: { reason: string; at: string };
   round: number;
   /** The last rounds, newest last, for the UI and the `state` query. */

@@ -11,7 +11,13 @@ import {
 } from '@temporalio/workflow';
 import type { ProvisioningActivities } from '../../activities/provisioning/activities.js';
 import { podsPendingSignal, pauseSignal, provisioningStateQuery, resumeSignal } from './messages.js';
-import { DEFAULT_PROVISIONING_SETTINGS, type ProvisioningState, type ProvisioningWorkflowInput } from './state.js';
+import {
+  DEFAULT_PROVISIONING_SETTINGS,
+  type ProvisioningState,
+  type ProvisioningWorkflowInput,
+  type RoundSummary,
+} from './state.js';
+import { countNominated, newNominations, nominatedPods } from '../../core/provisioning/nominations.js';
 import { checkPauseRequest, checkPodKeys, describeProblem } from '../payloads.js';
 
 const acts = proxyActivities<ProvisioningActivities>({
@@ -35,11 +41,13 @@ export async function provisioningWorkflow(input: ProvisioningWorkflowInput): Pr
     clusterName: input.clusterName,
     settings: { ...DEFAULT_PROVISIONING_SETTINGS, ...input.settings },
     pending: {},
-    nominations: {},
+    nominated: {},
     round: 0,
     rounds: [],
   };
   const pendingCount = (): number => Object.keys(state.pending).length;
+  const nominatedCount = (): number =>
+    state.nominated ? countNominated(state.nominated) : Object.keys(state.nominations ?? {}).length;
   const shouldContinueAsNew = (): boolean => workflowInfo().continueAsNewSuggested;
 
   setHandler(podsPendingSignal, (payload: unknown) => {
@@ -64,6 +72,70 @@ export async function provisioningWorkflow(input: ProvisioningWorkflowInput): Pr
 
   const provisionerKey = workflowInfo().firstExecutionRunId;
   const eventWrites = new Set<Promise<void>>();
+  // Pod Events are best effort and slow in bulk (a 1,000-pod round writes 1,000 Events: ~15 s on the test bed).
+  // Written while the next batch gathers rather than before it opens, as Karpenter's asynchronous recorder does;
+  // awaited before continue-as-new.
+  const inBackground = (written: Promise<void>): void => {
+    eventWrites.add(written);
+    void written.finally(() => eventWrites.delete(written)).catch(() => undefined);
+  };
+
+  type Round = Omit<RoundSummary, 'round' | 'at'> & { skippedNodePools: { nodePool: string; reason: string }[] };
+
+  async function planGroupedRound(): Promise<Round> {
+    const previous = state.nominated ?? nominatedPods(state.nominations ?? {});
+    delete state.nominations;
+    const plan = await acts.planBatch({ provisionerKey, round: state.round, nominated: previous });
+    state.nominated = plan.nominated;
+    if (plan.nodeClaims.length > 0) {
+      await acts.createNodeClaims(plan.nodeClaims.map((c) => ({ name: c.name, manifest: c.manifest })));
+    }
+    const told = { nominated: newNominations(previous, plan.nominated), unschedulable: plan.unschedulable };
+    if (Object.keys(told.nominated).length > 0 || Object.keys(told.unschedulable).length > 0)
+      inBackground(acts.recordRoundEvents(told, state.round, provisionerKey));
+    return {
+      pods: plan.pendingPods,
+      nodeClaims: plan.nodeClaims.map(
+        (c) => `${c.name} (${c.launch.instanceType} ${c.launch.capacityType}, ${c.podCount} pods)`
+      ),
+      unschedulable: plan.unschedulableCount,
+      hourlyCost: plan.hourlyCost,
+      solveMs: plan.solveMs,
+      skippedNodePools: plan.skippedNodePools,
+    };
+  }
+
+  /** The round as runs before `grouped-nominations` made it: kept so that their histories replay. */
+  async function planPerPodRound(): Promise<Round> {
+    const nominations = state.nominations ?? {};
+    const plan = await acts.planProvisioning({ provisionerKey, round: state.round, nominations });
+    state.nominations = Object.fromEntries(
+      Object.entries(plan.nominations).map(([pod, n]) => [
+        pod,
+        { nodeClaim: n.nodeClaim, since: nominations[pod]?.since ?? new Date().toISOString() },
+      ])
+    );
+    if (plan.nodeClaims.length > 0) {
+      await acts.createNodeClaims(plan.nodeClaims.map((c) => ({ name: c.name, manifest: c.manifest })));
+    }
+    if (plan.events.length > 0) {
+      // Patched: older histories awaited the Events here.
+      if (patched('pod-events-in-background'))
+        inBackground(acts.recordPodEvents(plan.events, state.round, provisionerKey));
+      else await acts.recordPodEvents(plan.events, state.round, provisionerKey);
+    }
+    return {
+      pods: plan.pendingPods,
+      nodeClaims: plan.nodeClaims.map(
+        (c) => `${c.name} (${c.launch.instanceType} ${c.launch.capacityType}, ${c.pods.length} pods)`
+      ),
+      unschedulable: plan.unschedulable,
+      hourlyCost: plan.hourlyCost,
+      solveMs: plan.solveMs,
+      skippedNodePools: plan.skippedNodePools,
+    };
+  }
+
   for (let roundsThisRun = 0; ; roundsThisRun++) {
     await condition(() => (pendingCount() > 0 && !state.paused) || shouldContinueAsNew());
     if (shouldContinueAsNew() || roundsThisRun >= ROUNDS_PER_RUN) {
@@ -86,46 +158,19 @@ export async function provisioningWorkflow(input: ProvisioningWorkflowInput): Pr
     state.pending = {};
     state.round += 1;
 
-    const plan = await acts.planProvisioning({ provisionerKey, round: state.round, nominations: state.nominations });
-    state.nominations = Object.fromEntries(
-      Object.entries(plan.nominations).map(([pod, n]) => [
-        pod,
-        { nodeClaim: n.nodeClaim, since: state.nominations[pod]?.since ?? new Date().toISOString() },
-      ])
-    );
-    if (plan.nodeClaims.length > 0) {
-      await acts.createNodeClaims(plan.nodeClaims.map((c) => ({ name: c.name, manifest: c.manifest })));
-    }
-    if (plan.events.length > 0) {
-      // Pod Events are best effort and slow in bulk (a 1,000-pod round writes 1,000 Events: ~15 s on the test bed).
-      // Written while the next batch gathers rather than before it opens, as Karpenter's asynchronous recorder
-      // does; awaited before continue-as-new. Patched: older histories awaited them here.
-      if (patched('pod-events-in-background')) {
-        const written = acts.recordPodEvents(plan.events, state.round, provisionerKey);
-        eventWrites.add(written);
-        void written.finally(() => eventWrites.delete(written)).catch(() => undefined);
-      } else await acts.recordPodEvents(plan.events, state.round, provisionerKey);
-    }
-
-    state.rounds.push({
-      round: state.round,
-      at: new Date().toISOString(),
-      pods: plan.pendingPods,
-      nodeClaims: plan.nodeClaims.map(
-        (c) => `${c.name} (${c.launch.instanceType} ${c.launch.capacityType}, ${c.pods.length} pods)`
-      ),
-      unschedulable: plan.unschedulable,
-      hourlyCost: plan.hourlyCost,
-      solveMs: plan.solveMs,
-    });
+    // Patched: older runs planned with one nomination record and one Event record per pod, in the activity's
+    // result, which put a 10,000-pod round over Temporal's 2 MB payload limit.
+    const round = patched('grouped-nominations') ? await planGroupedRound() : await planPerPodRound();
+    const { skippedNodePools, ...summary } = round;
+    state.rounds.push({ round: state.round, at: new Date().toISOString(), ...summary });
     if (state.rounds.length > MAX_ROUNDS_KEPT) state.rounds.splice(0, state.rounds.length - MAX_ROUNDS_KEPT);
     setCurrentDetails(
       [
-        `**Round ${state.round}**: ${batch} signalled, ${plan.pendingPods} pending pod(s) solved in ${plan.solveMs} ms`,
-        `NodeClaims created: ${plan.nodeClaims.length ? plan.nodeClaims.map((c) => c.name).join(', ') : 'none'} ($${plan.hourlyCost}/h)`,
-        `Unschedulable: ${plan.unschedulable}; nominated to launching NodeClaims: ${Object.keys(state.nominations).length}`,
-        ...(plan.skippedNodePools.length
-          ? [`Skipped NodePools: ${plan.skippedNodePools.map((s) => `${s.nodePool} (${s.reason})`).join('; ')}`]
+        `**Round ${state.round}**: ${batch} signalled, ${round.pods} pending pod(s) solved in ${round.solveMs} ms`,
+        `NodeClaims created: ${round.nodeClaims.length ? round.nodeClaims.join(', ') : 'none'} ($${round.hourlyCost}/h)`,
+        `Unschedulable: ${round.unschedulable}; nominated to launching NodeClaims: ${nominatedCount()}`,
+        ...(skippedNodePools.length
+          ? [`Skipped NodePools: ${skippedNodePools.map((s) => `${s.nodePool} (${s.reason})`).join('; ')}`]
           : []),
       ].join('\n\n')
     );
