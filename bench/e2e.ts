@@ -96,7 +96,11 @@ try {
   const watch = new ProvisioningWatch(kc, 'default', 'bench=e2e');
   await watch.start();
   const temporal = requirePart(endpoints, 'temporal');
-  const connection = await Connection.connect({ address: temporal.address });
+  // The provisioner's history pages reach 4 MB at 20,000 pods: above gRPC's default 4 MiB message limit.
+  const connection = await Connection.connect({
+    address: temporal.address,
+    channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
+  });
   const client = new Client({ connection, namespace: temporal.namespace });
   const provisionerId = provisioningWorkflowId(endpoints.clusterName);
   const provisioner = client.workflow.getHandle(provisionerId);
@@ -241,6 +245,11 @@ try {
   log(
     `| Temporal history: provisioner (current run) / largest NodeClaim workflow | ${provisionerRun.historyLength} events, ${kib(provisionerRun.historySize)} / ` +
       `${largestClaimRun ? `${largestClaimRun.historyLength} events, ${kib(largestClaimRun.historySize)}` : '—'} |`
+  );
+  const tasks = timeline.workflowTasks;
+  log(
+    `| provisioner workflow tasks: runs / tasks / longest (timeout 10 s) / timed out / failed | ` +
+      `${tasks.runs} / ${tasks.tasks} / ${tasks.longestMs} ms / ${tasks.timedOut} / ${tasks.failed} |`
   );
   log(`| worker CPU time | ${stats.cpuSeconds.toFixed(1)} s |`);
   log(`| load average (1, 5, 15 min) before → after | ${loadBefore} → ${loadAfter} |`);

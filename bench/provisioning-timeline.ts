@@ -46,11 +46,35 @@ export class ProvisioningWatch {
 
   async start(): Promise<void> {
     const watch = new Watch(this.kc);
+    // A restarted watch resumes from the last resourceVersion seen: from scratch it replays every object first, and
+    // at 20,000 pods on a loaded machine that replay is slower than the API server lets a watcher be, so it was closed
+    // again and again ("Forcing watcher close due to unresponsiveness") and the bench stopped seeing pods bound.
     const run = async (path: string, query: Record<string, string>, on: (obj: never) => void): Promise<void> => {
-      const again = (): void => {
-        if (!this.stopped) setTimeout(() => void run(path, query, on), 200);
+      let resourceVersion: string | undefined;
+      const start = async (): Promise<void> => {
+        if (this.stopped) return;
+        const again = (): void => void setTimeout(() => void start(), 200);
+        const resume = resourceVersion ? { resourceVersion, allowWatchBookmarks: 'true' } : {};
+        try {
+          const abort = await watch.watch(
+            path,
+            { ...query, ...resume },
+            (type, obj: { code?: number; metadata?: { resourceVersion?: string } }) => {
+              if (type === 'ERROR') {
+                if (obj.code === 410) resourceVersion = undefined; // expired: start over with a full replay
+                return;
+              }
+              if (obj.metadata?.resourceVersion) resourceVersion = obj.metadata.resourceVersion;
+              on(obj as never);
+            },
+            again
+          );
+          this.aborts.push(abort);
+        } catch {
+          again();
+        }
       };
-      this.aborts.push(await watch.watch(path, query, (_type, obj) => on(obj as never), again));
+      await start();
     };
     await run(`/api/v1/namespaces/${this.namespace}/pods`, { labelSelector: this.labelSelector }, (pod: V1Pod) => {
       if (!pod.metadata?.name) return; // a watch ERROR or BOOKMARK, not a pod
@@ -143,12 +167,23 @@ function claimsWithPods(plan: RecordedPlan): RoundTimes['plan'] {
   };
 }
 
-/** The provisioner's rounds and the time each pod key was first signalled. */
+/** The provisioner's workflow tasks over all its runs: what signals and replays cost it (timeout: 10 s). */
+export interface WorkflowTaskFigures {
+  runs: number;
+  tasks: number;
+  longestMs: number;
+  timedOut: number;
+  failed: number;
+}
+
+/** The provisioner's rounds, the time each pod key was first signalled, and its workflow tasks. */
 export async function provisionerTimeline(
   client: Client,
   workflowId: string
-): Promise<{ rounds: RoundTimes[]; signalled: Map<string, number> }> {
+): Promise<{ rounds: RoundTimes[]; signalled: Map<string, number>; workflowTasks: WorkflowTaskFigures }> {
   const events = await histories(client, workflowId);
+  const workflowTasks: WorkflowTaskFigures = { runs: 0, tasks: 0, longestMs: 0, timedOut: 0, failed: 0 };
+  const taskStarted = new Map<string, number>();
   const signalled = new Map<string, number>();
   const rounds: RoundTimes[] = [];
   const scheduled = new Map<string, { type: string; at: number; input: unknown }>();
@@ -159,6 +194,27 @@ export async function provisionerTimeline(
   for (const e of events) {
     const at = eventMs(e);
     switch (e.eventType) {
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+        workflowTasks.runs += 1;
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
+        // Event ids restart with each run; the run count keeps the keys apart.
+        taskStarted.set(`${workflowTasks.runs}/${e.eventId}`, at);
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED: {
+        const started = taskStarted.get(
+          `${workflowTasks.runs}/${e.workflowTaskCompletedEventAttributes!.startedEventId}`
+        );
+        workflowTasks.tasks += 1;
+        if (started !== undefined) workflowTasks.longestMs = Math.max(workflowTasks.longestMs, at - started);
+        break;
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
+        workflowTasks.timedOut += 1;
+        break;
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+        workflowTasks.failed += 1;
+        break;
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
         const attrs = e.workflowExecutionSignaledEventAttributes!;
         if (attrs.signalName !== 'podsPending') break;
@@ -213,7 +269,7 @@ export async function provisionerTimeline(
         break;
     }
   }
-  return { rounds, signalled };
+  return { rounds, signalled, workflowTasks };
 }
 
 /** One NodeClaim workflow: started, and its launch activity scheduled / started / completed. */
@@ -304,8 +360,8 @@ export async function collectTimeline(options: {
   watch: ProvisioningWatch;
   /** Measure from here for pods pending earlier (bench:e2e --hold: the moment the provisioner was resumed). */
   since?: number;
-}): Promise<{ pods: PodTimeline[]; rounds: RoundTimes[] }> {
-  const { rounds, signalled } = await provisionerTimeline(options.client, options.provisionerId);
+}): Promise<{ pods: PodTimeline[]; rounds: RoundTimes[]; workflowTasks: WorkflowTaskFigures }> {
+  const { rounds, signalled, workflowTasks } = await provisionerTimeline(options.client, options.provisionerId);
   const fleet = createFleetCalls(options.workerLog);
   // A pod belongs to the first round that planned it onto a new NodeClaim.
   const claimOf = new Map<string, { claim: string; round: RoundTimes }>();
@@ -351,7 +407,7 @@ export async function collectTimeline(options: {
       at,
     });
   }
-  return { pods, rounds };
+  return { pods, rounds, workflowTasks };
 }
 
 export function percentile(values: number[], p: number): number {
