@@ -249,7 +249,14 @@ try {
   const tasks = timeline.workflowTasks;
   log(
     `| provisioner workflow tasks: runs / tasks / longest (timeout 10 s) / timed out / failed | ` +
-      `${tasks.runs} / ${tasks.tasks} / ${tasks.longestMs} ms / ${tasks.timedOut} / ${tasks.failed} |`
+      `${tasks.runs} / ${tasks.tasks} / ${tasks.longestMs} ms / ${tasks.timedOut} / ${tasks.failed}` +
+      `${
+        tasks.failed > 0
+          ? ` (${Object.entries(tasks.failedCauses)
+              .map(([c, n]) => `${c} ×${n}`)
+              .join(', ')})`
+          : ''
+      } |`
   );
   log(`| worker CPU time | ${stats.cpuSeconds.toFixed(1)} s |`);
   log(`| load average (1, 5, 15 min) before → after | ${loadBefore} → ${loadAfter} |`);

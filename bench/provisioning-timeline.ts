@@ -174,6 +174,8 @@ export interface WorkflowTaskFigures {
   longestMs: number;
   timedOut: number;
   failed: number;
+  /** Why the failed tasks failed (Temporal's WorkflowTaskFailedCause names), with counts. */
+  failedCauses: Record<string, number>;
 }
 
 /** The provisioner's rounds, the time each pod key was first signalled, and its workflow tasks. */
@@ -182,7 +184,14 @@ export async function provisionerTimeline(
   workflowId: string
 ): Promise<{ rounds: RoundTimes[]; signalled: Map<string, number>; workflowTasks: WorkflowTaskFigures }> {
   const events = await histories(client, workflowId);
-  const workflowTasks: WorkflowTaskFigures = { runs: 0, tasks: 0, longestMs: 0, timedOut: 0, failed: 0 };
+  const workflowTasks: WorkflowTaskFigures = {
+    runs: 0,
+    tasks: 0,
+    longestMs: 0,
+    timedOut: 0,
+    failed: 0,
+    failedCauses: {},
+  };
   const taskStarted = new Map<string, number>();
   const signalled = new Map<string, number>();
   const rounds: RoundTimes[] = [];
@@ -214,6 +223,14 @@ export async function provisionerTimeline(
         break;
       case EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
         workflowTasks.failed += 1;
+        {
+          const cause = e.workflowTaskFailedEventAttributes?.cause;
+          const name =
+            cause === undefined || cause === null
+              ? 'unknown'
+              : (proto.temporal.api.enums.v1.WorkflowTaskFailedCause[cause] ?? String(cause));
+          workflowTasks.failedCauses[name] = (workflowTasks.failedCauses[name] ?? 0) + 1;
+        }
         break;
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
         const attrs = e.workflowExecutionSignaledEventAttributes!;
