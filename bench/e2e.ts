@@ -247,16 +247,13 @@ try {
       `${largestClaimRun ? `${largestClaimRun.historyLength} events, ${kib(largestClaimRun.historySize)}` : '—'} |`
   );
   const tasks = timeline.workflowTasks;
+  const failed = Object.entries(tasks.failedCauses);
+  const failedText = failed.length
+    ? `${failed.reduce((n, [, count]) => n + count, 0)} (${failed.map(([c, n]) => `${c} ×${n}`).join(', ')})`
+    : '0';
   log(
     `| provisioner workflow tasks: runs / tasks / longest (timeout 10 s) / timed out / failed | ` +
-      `${tasks.runs} / ${tasks.tasks} / ${tasks.longestMs} ms / ${tasks.timedOut} / ${tasks.failed}` +
-      `${
-        tasks.failed > 0
-          ? ` (${Object.entries(tasks.failedCauses)
-              .map(([c, n]) => `${c} ×${n}`)
-              .join(', ')})`
-          : ''
-      } |`
+      `${tasks.runs} / ${tasks.tasks} / ${tasks.longestMs} ms / ${tasks.timedOut} / ${failedText} |`
   );
   log(`| worker CPU time | ${stats.cpuSeconds.toFixed(1)} s |`);
   log(`| load average (1, 5, 15 min) before → after | ${loadBefore} → ${loadAfter} |`);

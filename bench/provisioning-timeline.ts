@@ -3,10 +3,20 @@
 // provisioner's and the NodeClaim workflows' Temporal histories (event times, signal payloads, activity inputs and
 // results), and the worker's log lines (`signalled the provisioner`, `planned provisioning round`, `created nodeclaim`,
 // `called CreateFleet`). Used by bench:e2e and the sandbox. Figures, never assertions.
-import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  makeInformer,
+  type Informer,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
+import { restartOnError } from '../adapters/kubernetes/informer-restart.js';
 
 const EventType = proto.temporal.api.enums.v1.EventType;
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
@@ -35,7 +45,7 @@ const isUnschedulable = (pod: V1Pod): boolean =>
 export class ProvisioningWatch {
   readonly pods = new Map<string, PodSeen>();
   readonly nodeClaims = new Map<string, NodeClaimSeen>();
-  private readonly aborts: AbortController[] = [];
+  private readonly informers: Informer<KubernetesObject>[] = [];
   private stopped = false;
 
   constructor(
@@ -44,40 +54,20 @@ export class ProvisioningWatch {
     private readonly labelSelector: string
   ) {}
 
+  // Informers, as the worker's watchers use: after a dropped watch they resume from the last resourceVersion. A
+  // watch restarted from scratch replays every object first, and at 20,000 pods on a loaded machine kube-apiserver
+  // closed that replay for unresponsiveness over and over, so binds went unseen.
   async start(): Promise<void> {
-    const watch = new Watch(this.kc);
-    // A restarted watch resumes from the last resourceVersion seen: from scratch it replays every object first, and
-    // at 20,000 pods on a loaded machine that replay is slower than the API server lets a watcher be, so it was closed
-    // again and again ("Forcing watcher close due to unresponsiveness") and the bench stopped seeing pods bound.
-    const run = async (path: string, query: Record<string, string>, on: (obj: never) => void): Promise<void> => {
-      let resourceVersion: string | undefined;
-      const start = async (): Promise<void> => {
-        if (this.stopped) return;
-        const again = (): void => void setTimeout(() => void start(), 200);
-        const resume = resourceVersion ? { resourceVersion, allowWatchBookmarks: 'true' } : {};
-        try {
-          const abort = await watch.watch(
-            path,
-            { ...query, ...resume },
-            (type, obj: { code?: number; metadata?: { resourceVersion?: string } }) => {
-              if (type === 'ERROR') {
-                if (obj.code === 410) resourceVersion = undefined; // expired: start over with a full replay
-                return;
-              }
-              if (obj.metadata?.resourceVersion) resourceVersion = obj.metadata.resourceVersion;
-              on(obj as never);
-            },
-            again
-          );
-          this.aborts.push(abort);
-        } catch {
-          again();
-        }
-      };
-      await start();
-    };
-    await run(`/api/v1/namespaces/${this.namespace}/pods`, { labelSelector: this.labelSelector }, (pod: V1Pod) => {
-      if (!pod.metadata?.name) return; // a watch ERROR or BOOKMARK, not a pod
+    const core = this.kc.makeApiClient(CoreV1Api);
+    const custom = this.kc.makeApiClient(CustomObjectsApi);
+    const pods = makeInformer<V1Pod>(
+      this.kc,
+      `/api/v1/namespaces/${this.namespace}/pods`,
+      () => core.listNamespacedPod({ namespace: this.namespace, labelSelector: this.labelSelector }),
+      this.labelSelector
+    );
+    const seePod = (pod: V1Pod): void => {
+      if (!pod.metadata?.name) return;
       const now = Date.now();
       const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
       const seen = this.pods.get(key) ?? { key };
@@ -85,27 +75,42 @@ export class ProvisioningWatch {
       if (!seen.pending && isUnschedulable(pod)) seen.pending = now;
       if (!seen.bound && pod.spec?.nodeName) seen.bound = now;
       this.pods.set(key, seen);
-    });
-    await run(
+    };
+    pods.on('add', seePod);
+    pods.on('update', seePod);
+    const nodeClaims = makeInformer<WatchedNodeClaim>(
+      this.kc,
       '/apis/karpenter.sh/v1/nodeclaims',
-      {},
-      (claim: { metadata?: { name?: string }; status?: { conditions?: { type: string; status: string }[] } }) => {
-        if (!claim.metadata?.name) return;
-        const now = Date.now();
-        const name = claim.metadata.name;
-        const seen = this.nodeClaims.get(name) ?? { name };
-        seen.created ??= now;
-        if (!seen.launched && claim.status?.conditions?.some((c) => c.type === 'Launched' && c.status === 'True'))
-          seen.launched = now;
-        this.nodeClaims.set(name, seen);
-      }
+      async () =>
+        (await custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' })) as never
     );
+    const seeNodeClaim = (claim: WatchedNodeClaim): void => {
+      if (!claim.metadata?.name) return;
+      const now = Date.now();
+      const name = claim.metadata.name;
+      const seen = this.nodeClaims.get(name) ?? { name };
+      seen.created ??= now;
+      if (!seen.launched && claim.status?.conditions?.some((c) => c.type === 'Launched' && c.status === 'True'))
+        seen.launched = now;
+      this.nodeClaims.set(name, seen);
+    };
+    nodeClaims.on('add', seeNodeClaim);
+    nodeClaims.on('update', seeNodeClaim);
+    const log = pino({ level: 'warn' });
+    restartOnError(pods, 'bench pods', log, () => this.stopped);
+    restartOnError(nodeClaims, 'bench nodeclaims', log, () => this.stopped);
+    this.informers.push(pods as never, nodeClaims as never);
+    await Promise.all([pods.start(), nodeClaims.start()]);
   }
 
   stop(): void {
     this.stopped = true;
-    for (const a of this.aborts) a.abort();
+    for (const informer of this.informers) void informer.stop();
   }
+}
+
+interface WatchedNodeClaim extends KubernetesObject {
+  status?: { conditions?: { type: string; status: string }[] };
 }
 
 const eventMs = (e: HistoryEvent): number => {
@@ -173,8 +178,7 @@ export interface WorkflowTaskFigures {
   tasks: number;
   longestMs: number;
   timedOut: number;
-  failed: number;
-  /** Why the failed tasks failed (Temporal's WorkflowTaskFailedCause names), with counts. */
+  /** Failed tasks by Temporal's WorkflowTaskFailedCause name. */
   failedCauses: Record<string, number>;
 }
 
@@ -189,7 +193,6 @@ export async function provisionerTimeline(
     tasks: 0,
     longestMs: 0,
     timedOut: 0,
-    failed: 0,
     failedCauses: {},
   };
   const taskStarted = new Map<string, number>();
@@ -221,17 +224,12 @@ export async function provisionerTimeline(
       case EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
         workflowTasks.timedOut += 1;
         break;
-      case EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
-        workflowTasks.failed += 1;
-        {
-          const cause = e.workflowTaskFailedEventAttributes?.cause;
-          const name =
-            cause === undefined || cause === null
-              ? 'unknown'
-              : (proto.temporal.api.enums.v1.WorkflowTaskFailedCause[cause] ?? String(cause));
-          workflowTasks.failedCauses[name] = (workflowTasks.failedCauses[name] ?? 0) + 1;
-        }
+      case EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED: {
+        const cause = e.workflowTaskFailedEventAttributes?.cause;
+        const name = (cause != null && proto.temporal.api.enums.v1.WorkflowTaskFailedCause[cause]) || 'unknown';
+        workflowTasks.failedCauses[name] = (workflowTasks.failedCauses[name] ?? 0) + 1;
         break;
+      }
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
         const attrs = e.workflowExecutionSignaledEventAttributes!;
         if (attrs.signalName !== 'podsPending') break;

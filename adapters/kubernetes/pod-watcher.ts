@@ -15,17 +15,17 @@ function readySince(pod: V1Pod, now: Date): Date | undefined {
   return ready.lastTransitionTime ? new Date(ready.lastTransitionTime) : now;
 }
 
+/** Pod keys per signal, and per periodic re-trigger: a 20k-pod backlog is still only a few signals. */
+const KEYS_PER_SIGNAL = 1000;
+
 /**
  * Watches pods and sends every provisionable one (Unschedulable, unbound) to the provisioner: new ones within
  * `flushMs` of the first one queued (Karpenter triggers its batcher on the pod event itself; the few milliseconds
  * gather a burst of watch events into one signal), one signal round in flight at a time, and all still-pending
  * ones again every `resendMs` (Karpenter re-triggers every 10 s), so a pod whose NodeClaim failed gets planned
- * again (up to `RESEND_KEYS` of them: the round plans all). Several workers may run it; the provisioner ignores
+ * again (up to `KEYS_PER_SIGNAL` of them: the round plans all). Several workers may run it; the provisioner ignores
  * repeats.
  */
-/** Keys per periodic re-trigger: one signal's worth (see `flush`). */
-const RESEND_KEYS = 1000;
-
 export class PendingPodWatcher {
   private readonly informer;
   private readonly queued = new Set<string>();
@@ -47,7 +47,7 @@ export class PendingPodWatcher {
     resendMs = 10_000,
     /** Told, once per pod created after the watcher started, how long it took from creation to Ready. */
     private readonly podStarted: (seconds: number) => void = () => undefined,
-    resendKeys = RESEND_KEYS
+    resendKeys = KEYS_PER_SIGNAL
   ) {
     const core = kubeConfig.makeApiClient(CoreV1Api);
     // The list comes back as typed objects (Date timestamps), watch events as plain JSON (string timestamps): the
@@ -147,10 +147,9 @@ export class PendingPodWatcher {
     this.queued.clear();
     this.queuedSince = undefined;
     const began = Date.now();
-    // Chunks keep each signal's payload small (a 20k-pod backlog is still only a few signals).
-    for (let i = 0; i < keys.length; i += 1000) {
+    for (let i = 0; i < keys.length; i += KEYS_PER_SIGNAL) {
       try {
-        await this.notify.podsPending(keys.slice(i, i + 1000));
+        await this.notify.podsPending(keys.slice(i, i + KEYS_PER_SIGNAL));
       } catch (err) {
         for (const key of keys.slice(i)) this.queued.add(key);
         this.queuedSince = queuedSince;
