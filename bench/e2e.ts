@@ -35,6 +35,14 @@ const PODS = arg('pods', 2000);
 const HOLD = process.argv.includes('--hold');
 // The worker as the chart runs it (compiled, prebuilt bundle, the chart's NODE_OPTIONS); `--source`: through tsx.
 const SOURCE = process.argv.includes('--source');
+// Node's own options for the worker instead of the chart's (`--worker-node-args "--optimize-for-size"`), and extra
+// environment (`--worker-env KEY=VALUE`, repeatable): to compare memory settings on the same burst.
+const WORKER_NODE_ARGS = process.argv.includes('--worker-node-args')
+  ? process.argv[process.argv.indexOf('--worker-node-args') + 1]!.split(' ').filter(Boolean)
+  : undefined;
+const WORKER_ENV = Object.fromEntries(
+  process.argv.flatMap((a, i) => (process.argv[i - 1] === '--worker-env' ? [a.split(/=(.*)/s).slice(0, 2)] : []))
+) as Record<string, string>;
 const DEPLOYMENTS = Math.max(1, Math.round(PODS / 100));
 // kube-controller-manager and kube-scheduler write at their client rate (QPS 100 on the test bed): creating and
 // marking 20,000 pods takes minutes, so the waits scale with N.
@@ -83,8 +91,9 @@ try {
   });
   const worker = await startWorkerProcess(endpoints, {
     taskQueue: 'bench',
-    env: { KT_PROVISION: 'true' },
+    env: { KT_PROVISION: 'true', ...WORKER_ENV },
     deployed: !SOURCE,
+    ...(WORKER_NODE_ARGS ? { nodeArgs: WORKER_NODE_ARGS } : {}),
   });
   // The EC2NodeClass resolves and the catalogue loads long before a real burst: wait for both.
   const warm = await waitForWarmCatalogue(worker.logFile);
@@ -93,6 +102,19 @@ try {
       ? `worker warmed its catalogue: ${warm.types} instance types in ${(warm.ms / 1000).toFixed(1)} s`
       : 'worker did not warm its catalogue within 2 min'
   );
+  const before = processStats(worker.process.pid);
+  log(`worker before the burst: RSS ${before.rssMiB} MiB (peak so far ${before.peakRssMiB} MiB)`);
+  // The main thread's V8 heap over the burst, from the worker's /metrics, to tell heap growth from the rest.
+  let peakHeapMiB = 0;
+  const heapSampler = setInterval(() => {
+    fetch(worker.metricsUrl)
+      .then((r) => r.text())
+      .then((text) => {
+        const used = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1];
+        if (used) peakHeapMiB = Math.max(peakHeapMiB, Math.round(Number(used) / 2 ** 20));
+      })
+      .catch(() => undefined);
+  }, 1000);
   const watch = new ProvisioningWatch(kc, 'default', 'bench=e2e');
   await watch.start();
   const temporal = requirePart(endpoints, 'temporal');
@@ -175,6 +197,7 @@ try {
     await sleep(250);
   }
   const stats = processStats(worker.process.pid);
+  clearInterval(heapSampler);
   watch.stop();
   const loadAfter = load();
 
@@ -241,7 +264,10 @@ try {
     `| all pods bound | ${launchedAllAt ? `+${s(launchedAllAt - t0)}` : `not within ${Math.round((2 * WAIT_MS) / 60_000)} min`} |`
   );
   log(`| NodeClaims | ${claims.items.length} ($${hourly.toFixed(2)}/h, emulator prices) |`);
-  log(`| worker RSS, peak / at the end | ${stats.peakRssMiB} MiB / ${stats.rssMiB} MiB |`);
+  log(
+    `| worker RSS, before the burst / peak / at the end | ${before.rssMiB} MiB / ${stats.peakRssMiB} MiB / ${stats.rssMiB} MiB |`
+  );
+  log(`| worker main-thread V8 heap used, peak (sampled each second) | ${peakHeapMiB} MiB |`);
   log(
     `| Temporal history: provisioner (current run) / largest NodeClaim workflow | ${provisionerRun.historyLength} events, ${kib(provisionerRun.historySize)} / ` +
       `${largestClaimRun ? `${largestClaimRun.historyLength} events, ${kib(largestClaimRun.historySize)}` : '—'} |`

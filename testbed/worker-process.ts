@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { deployedWorkerEnv } from './deployed-worker.js';
+import { deployedWorkerCommand, deployedWorkerEnv } from './deployed-worker.js';
 import { requirePart, type TestbedEndpoints } from './endpoints.js';
 import { ManagedProcess } from './process.js';
 import { startWatchdog } from './watchdog.js';
@@ -20,8 +20,15 @@ export async function startWorkerProcess(
    * `deployed`: the worker as the chart runs it (testbed/deployed-worker.ts: compiled, prebuilt bundle, the chart's
    * NODE_OPTIONS; `env` still wins), built beforehand by `buildDeployedWorker()`; the benchmarks measure that one.
    * Otherwise workers/main.ts runs through tsx, so tests see every edit.
+   * `nodeArgs`: node's own options before the entry point (default: the chart's `command` for the deployed worker).
    */
-  options: { taskQueue?: string; env?: NodeJS.ProcessEnv; logFile?: string; deployed?: boolean } = {}
+  options: {
+    taskQueue?: string;
+    env?: NodeJS.ProcessEnv;
+    logFile?: string;
+    deployed?: boolean;
+    nodeArgs?: string[];
+  } = {}
 ): Promise<{ process: ManagedProcess; taskQueue: string; logFile: string; metricsUrl: string }> {
   const temporal = requirePart(endpoints, 'temporal');
   const kubernetes = requirePart(endpoints, 'kubernetes');
@@ -34,8 +41,8 @@ export async function startWorkerProcess(
     name: `worker ${taskQueue}`,
     command: process.execPath,
     args: options.deployed
-      ? [join(REPO, 'dist', 'workers', 'main.js')]
-      : ['--import', 'tsx', join(REPO, 'workers', 'main.ts')],
+      ? [...(options.nodeArgs ?? deployedWorkerCommand().nodeArgs), deployedWorkerCommand().entry]
+      : [...(options.nodeArgs ?? []), '--import', 'tsx', join(REPO, 'workers', 'main.ts')],
     cwd: REPO,
     logFile,
     env: {
