@@ -7,8 +7,26 @@ import { bundleWorkflows } from '../workers/bundle.js';
 export async function buildWorkflowBundle(file: string): Promise<string> {
   const code = await bundleWorkflows({ trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} });
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, code);
+  writeFileSync(file, withoutSourcesContent(code));
   return file;
+}
+
+const SOURCE_MAP_MARKER = '//# sourceMappingURL=data:application/json;charset=utf-8;base64,';
+
+/**
+ * The bundle's inline source map without `sourcesContent`, a copy of every bundled source (0.7 of its 1 MB): the
+ * worker holds the bundle and its map in the main thread and again in the workflow thread. Stack traces still map
+ * to file and line through `mappings`; the sources are only read for the enhanced stack trace query with
+ * `showStackTraceSources`, which the worker leaves off.
+ */
+export function withoutSourcesContent(code: string): string {
+  const at = code.lastIndexOf(SOURCE_MAP_MARKER);
+  if (at < 0) throw new Error('workflow bundle: no inline source map (the Temporal worker requires one)');
+  const map = JSON.parse(Buffer.from(code.slice(at + SOURCE_MAP_MARKER.length).trim(), 'base64').toString('utf8')) as {
+    sourcesContent?: unknown;
+  };
+  delete map.sourcesContent;
+  return `${code.slice(0, at)}${SOURCE_MAP_MARKER}${Buffer.from(JSON.stringify(map)).toString('base64')}\n`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

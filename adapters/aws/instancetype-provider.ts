@@ -14,7 +14,7 @@ import { Quantity } from '../../core/resources/index.js';
 import type { Clock } from './clock.js';
 import { call } from './errors.js';
 import type { UnavailableOfferings } from './ice-cache.js';
-import { buildInstanceType, DEFAULT_EPHEMERAL_STORAGE_BYTES } from './instancetype.js';
+import { buildInstanceType, DEFAULT_EPHEMERAL_STORAGE_BYTES, pruneInstanceTypeInfo } from './instancetype.js';
 import { amiFamilyOf, type EC2NodeClass } from './nodeclass.js';
 import type { PricingProvider } from './pricing.js';
 
@@ -75,7 +75,7 @@ export class InstanceTypeProvider {
           })
         )
       );
-      all.push(...(page.InstanceTypes ?? []));
+      all.push(...(page.InstanceTypes ?? []).map(pruneInstanceTypeInfo));
       NextToken = page.NextToken || undefined;
     } while (NextToken);
     this.types = { at: now, value: all };

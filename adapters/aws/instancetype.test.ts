@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import type { InstanceTypeInfo } from '@aws-sdk/client-ec2';
-import { buildInstanceType, capacityAndOverhead, instanceTypeLabels, offeringsOf } from './instancetype.js';
+import { readFileSync } from 'node:fs';
+import {
+  buildInstanceType,
+  capacityAndOverhead,
+  instanceTypeLabels,
+  offeringsOf,
+  pruneInstanceTypeInfo,
+} from './instancetype.js';
 
 const MiB = 1024 * 1024;
 
@@ -129,5 +136,44 @@ describe('offerings', () => {
         { key: 'karpenter.k8s.aws/instance-gpu-count', operator: 'DoesNotExist' },
       ])
     );
+  });
+});
+
+describe('the catalogue’s pruned DescribeInstanceTypes entries', () => {
+  // Every type of the bundled us-east-1 catalogue, as DescribeInstanceTypes answered it (all fields).
+  const full = (
+    JSON.parse(readFileSync(new URL('../../catalog/us-east-1/instance-types.json', import.meta.url), 'utf8')) as {
+      InstanceTypes: InstanceTypeInfo[];
+    }
+  ).InstanceTypes;
+  const everywhere = {
+    region: 'us-east-1',
+    zones: ['us-east-1a', 'us-east-1b'],
+    zoneIDs: { 'us-east-1a': 'use1-az1' },
+    onDemandPrice: () => 0.1,
+    spotPrice: () => 0.03,
+    isUnavailable: () => false,
+  };
+
+  it.each([
+    ['AL2023', { amiFamily: 'AL2023' as const }],
+    [
+      'Bottlerocket, reserved ENIs, VM overhead',
+      { amiFamily: 'Bottlerocket' as const, reservedENIs: 1, vmMemoryOverheadPercent: 0.1 },
+    ],
+    ['Windows2022', { amiFamily: 'Windows2022' as const }],
+  ])('build the same instance types as the full entries (%s)', (_, options) => {
+    expect(full.length).toBeGreaterThan(100);
+    // The bundled catalogue has no local NVMe, GPU or Neuron entries: the fixtures above and an inf1 add them.
+    const inf1: InstanceTypeInfo = {
+      ...m5large,
+      InstanceType: 'inf1.xlarge',
+      NeuronInfo: { NeuronDevices: [{ Count: 1, Name: 'Inferentia', CoreInfo: { Count: 4, Version: 1 } }] },
+    };
+    for (const info of [...full, m5large, g5xlarge, inf1]) {
+      expect(buildInstanceType(pruneInstanceTypeInfo(info), options, everywhere)).toEqual(
+        buildInstanceType(info, options, everywhere)
+      );
+    }
   });
 });

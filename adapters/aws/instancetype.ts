@@ -73,6 +73,42 @@ export function kubernetesArch(ec2Architecture: string | undefined): 'amd64' | '
   return undefined;
 }
 
+/**
+ * Only the fields this file reads, from one DescribeInstanceTypes entry: the catalogue keeps ~1,400 of them for five
+ * minutes, and the full entries (bandwidth tables, placement, boot modes, NitroTPM, ...) took ~7 MiB of the worker's
+ * heap. A field read here must be kept here (the unit test builds every bundled type from both and compares).
+ */
+export function pruneInstanceTypeInfo(info: InstanceTypeInfo): InstanceTypeInfo {
+  const network = info.NetworkInfo;
+  return {
+    InstanceType: info.InstanceType,
+    Hypervisor: info.Hypervisor,
+    SupportedUsageClasses: info.SupportedUsageClasses,
+    VCpuInfo: { DefaultVCpus: info.VCpuInfo?.DefaultVCpus },
+    MemoryInfo: { SizeInMiB: info.MemoryInfo?.SizeInMiB },
+    ProcessorInfo: {
+      SupportedArchitectures: info.ProcessorInfo?.SupportedArchitectures,
+      Manufacturer: info.ProcessorInfo?.Manufacturer,
+      SustainedClockSpeedInGhz: info.ProcessorInfo?.SustainedClockSpeedInGhz,
+    },
+    EbsInfo: { EbsOptimizedInfo: { MaximumBandwidthInMbps: info.EbsInfo?.EbsOptimizedInfo?.MaximumBandwidthInMbps } },
+    NetworkInfo: network && {
+      DefaultNetworkCardIndex: network.DefaultNetworkCardIndex,
+      EncryptionInTransitSupported: network.EncryptionInTransitSupported,
+      MaximumNetworkInterfaces: network.MaximumNetworkInterfaces,
+      Ipv4AddressesPerInterface: network.Ipv4AddressesPerInterface,
+      NetworkCards: network.NetworkCards?.map((card) => ({
+        NetworkCardIndex: card.NetworkCardIndex,
+        BaselineBandwidthInGbps: card.BaselineBandwidthInGbps,
+        MaximumNetworkInterfaces: card.MaximumNetworkInterfaces,
+      })),
+    },
+    InstanceStorageInfo: info.InstanceStorageInfo,
+    GpuInfo: info.GpuInfo && { Gpus: info.GpuInfo.Gpus },
+    NeuronInfo: info.NeuronInfo && { NeuronDevices: info.NeuronInfo.NeuronDevices },
+  };
+}
+
 export function architectureOf(info: InstanceTypeInfo): 'amd64' | 'arm64' | undefined {
   for (const arch of info.ProcessorInfo?.SupportedArchitectures ?? []) {
     const k = kubernetesArch(arch);

@@ -13,6 +13,7 @@ import { conditionEvents } from '../../core/lifecycle/condition-events.js';
 import type { Condition } from '../../core/lifecycle/conditions.js';
 import type { NodeObservation } from '../../core/lifecycle/node-observation.js';
 import { restartOnError } from './informer-restart.js';
+import { stripManagedFields } from './strip-managed-fields.js';
 import { observeNode } from './lifecycle.js';
 
 /** What the watcher tells the NodeClaim workflows. Implemented over the Temporal client in workers/. */
@@ -64,13 +65,19 @@ export class NodeClaimWatcher {
   ) {
     const custom = kubeConfig.makeApiClient(CustomObjectsApi);
     const core = kubeConfig.makeApiClient(CoreV1Api);
-    this.nodeClaims = makeInformer<NodeClaimObject>(
-      kubeConfig,
-      '/apis/karpenter.sh/v1/nodeclaims',
-      async () =>
-        (await custom.listClusterCustomObject({ group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' })) as never
+    this.nodeClaims = stripManagedFields(
+      makeInformer<NodeClaimObject>(
+        kubeConfig,
+        '/apis/karpenter.sh/v1/nodeclaims',
+        async () =>
+          (await custom.listClusterCustomObject({
+            group: 'karpenter.sh',
+            version: 'v1',
+            plural: 'nodeclaims',
+          })) as never
+      )
     );
-    this.nodes = makeInformer<V1Node>(kubeConfig, '/api/v1/nodes', () => core.listNode());
+    this.nodes = stripManagedFields(makeInformer<V1Node>(kubeConfig, '/api/v1/nodes', () => core.listNode()));
 
     this.nodeClaims.on('add', (claim) => this.onNodeClaim(claim, true));
     this.nodeClaims.on('update', (claim) => this.onNodeClaim(claim, false));

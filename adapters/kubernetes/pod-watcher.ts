@@ -2,6 +2,7 @@ import { CoreV1Api, makeInformer, type KubeConfig, type V1Pod } from '@kubernete
 import type { Logger } from 'pino';
 import { isProvisionable, podKey } from '../../core/provisioning/snapshot.js';
 import { restartOnError } from './informer-restart.js';
+import { stripManagedFields } from './strip-managed-fields.js';
 
 /** How the pod watcher reaches the provisioner (signal-with-start over Temporal, in workers/). */
 export interface ProvisionerNotifier {
@@ -52,11 +53,13 @@ export class PendingPodWatcher {
     const core = kubeConfig.makeApiClient(CoreV1Api);
     // The list comes back as typed objects (Date timestamps), watch events as plain JSON (string timestamps): the
     // list is turned into plain JSON too, so every cached pod has one shape (the provisioner's snapshot reads them).
-    this.informer = makeInformer<V1Pod>(kubeConfig, '/api/v1/pods', async () => {
-      const list = await core.listPodForAllNamespaces();
-      // Pod fields keep their JSON names in the typed models; JSON turns each Date into its ISO string.
-      return { ...list, items: JSON.parse(JSON.stringify(list.items)) as V1Pod[] };
-    });
+    this.informer = stripManagedFields(
+      makeInformer<V1Pod>(kubeConfig, '/api/v1/pods', async () => {
+        const list = await core.listPodForAllNamespaces();
+        // Pod fields keep their JSON names in the typed models; JSON turns each Date into its ISO string.
+        return { ...list, items: JSON.parse(JSON.stringify(list.items)) as V1Pod[] };
+      })
+    );
     const startedAt = Date.now();
     const consider = (pod: V1Pod): void => {
       if (!isProvisionable(pod)) return;

@@ -75,4 +75,17 @@ describe('pending-pod watcher', () => {
       expect(s.keys.length).toBeLessThanOrEqual(RESEND_KEYS);
     }
   });
+
+  it('should cache pods without their managedFields, which the API server does return', async () => {
+    const fromApi = await core.readNamespacedPod({ namespace, name: 'waiting-0' });
+    expect(fromApi.metadata?.managedFields?.length).toBeGreaterThan(0);
+    const cached = (watcher.pods() ?? []).filter((p) => p.metadata?.namespace === namespace);
+    expect(cached).toHaveLength(PODS);
+    for (const pod of cached) {
+      expect(pod.metadata?.managedFields).toBeUndefined();
+      // Stripped, not emptied: what the provisioner reads is still there.
+      expect(pod.spec?.nodeSelector).toEqual({ 'pod-watcher-test': id });
+      expect(pod.status?.conditions?.find((c) => c.type === 'PodScheduled')?.reason).toBe('Unschedulable');
+    }
+  });
 });
