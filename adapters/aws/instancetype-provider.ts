@@ -14,7 +14,12 @@ import { Quantity } from '../../core/resources/index.js';
 import type { Clock } from './clock.js';
 import { call } from './errors.js';
 import type { UnavailableOfferings } from './ice-cache.js';
-import { buildInstanceType, DEFAULT_EPHEMERAL_STORAGE_BYTES, pruneInstanceTypeInfo } from './instancetype.js';
+import {
+  buildInstanceType,
+  DEFAULT_EPHEMERAL_STORAGE_BYTES,
+  pruneInstanceTypeInfo,
+  requirementInterner,
+} from './instancetype.js';
 import { amiFamilyOf, type EC2NodeClass } from './nodeclass.js';
 import type { PricingProvider } from './pricing.js';
 
@@ -150,6 +155,7 @@ export class InstanceTypeProvider {
     const built = this.built.get(nodeClass.metadata.name ?? '');
     if (built !== undefined && built.key === key) return built.value;
     const result: InstanceType[] = [];
+    const intern = requirementInterner();
     for (const info of types) {
       const name = info.InstanceType;
       const typeZones = name === undefined ? undefined : offered.get(name);
@@ -172,7 +178,8 @@ export class InstanceTypeProvider {
             onDemandPrice: (t) => this.pricing.onDemandPrice(t),
             spotPrice: (t, z) => this.pricing.spotPrice(t, z),
             isUnavailable: (o) => this.unavailable.isUnavailable(o),
-          }
+          },
+          intern
         )
       );
     }

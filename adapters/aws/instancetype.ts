@@ -296,11 +296,33 @@ export function isExoticInstanceType(name: string, capacity: Readonly<Record<str
   return size.includes('metal') || EXOTIC_RESOURCES.some((resource) => (capacity[resource] ?? 0) > 0);
 }
 
+/**
+ * One frozen object per distinct requirement for a catalogue build: ~1,400 types repeat the same few hundred
+ * (`kubernetes.io/os In [linux]`, the region, the zones, a `DoesNotExist` per absent provider label), ~40,000
+ * objects and ~3 MiB of heap otherwise. Frozen, so code that would edit one type's requirement in place fails loudly.
+ */
+export function requirementInterner(): (spec: RequirementSpec) => RequirementSpec {
+  const shared = new Map<string, RequirementSpec>();
+  return (spec) => {
+    const key = JSON.stringify([spec.key, spec.operator, spec.values ?? null, spec.minValues ?? null]);
+    let found = shared.get(key);
+    if (found === undefined) {
+      found = Object.freeze({
+        ...spec,
+        ...(spec.values ? { values: Object.freeze([...spec.values]) as string[] } : {}),
+      });
+      shared.set(key, found);
+    }
+    return found;
+  };
+}
+
 /** The full InstanceType: requirements (single-valued labels plus zones and capacity types), capacity, offerings. */
 export function buildInstanceType(
   info: InstanceTypeInfo,
   capacity: CapacityOptions,
-  inputs: OfferingInputs
+  inputs: OfferingInputs,
+  intern: (spec: RequirementSpec) => RequirementSpec = (spec) => spec
 ): InstanceType {
   const offerings = offeringsOf(info, inputs);
   const requirements: RequirementSpec[] = Object.entries(instanceTypeLabels(info))
@@ -323,7 +345,7 @@ export function buildInstanceType(
   const name = info.InstanceType ?? '';
   return {
     name,
-    requirements,
+    requirements: requirements.map(intern),
     capacity: resources,
     overhead,
     offerings,

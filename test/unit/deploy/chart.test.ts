@@ -138,8 +138,14 @@ describe('the karpenter-temporal chart', () => {
       KT_TASK_QUEUE: 'kt-test',
       KT_TASK_POLLERS: '2',
       KT_WORKFLOW_BUNDLE: '/app/dist/workflow-bundle.js',
-      NODE_OPTIONS: '--max-old-space-size=1024 --max-semi-space-size=4',
+      NODE_OPTIONS: '--max-old-space-size=1024 --max-semi-space-size=2',
+      LD_PRELOAD: '/usr/local/lib/libjemalloc.so.2',
+      MALLOC_CONF: 'dirty_decay_ms:0,muzzy_decay_ms:0,tcache:false',
     });
+    // An empty preload keeps glibc's malloc, and then jemalloc's settings mean nothing.
+    const glibc = env(render({ allocator: { preload: '' } }));
+    expect(glibc['LD_PRELOAD']).toBeUndefined();
+    expect(glibc['MALLOC_CONF']).toBeUndefined();
     const everything = render({
       settings: { batchIdleSeconds: 1, batchMaxSeconds: 5, interruptionQueue: 'q' },
       temporal: {
@@ -149,8 +155,8 @@ describe('the karpenter-temporal chart', () => {
         apiKey: { secretName: 'k' },
       },
     });
-    // NODE_OPTIONS is read by node itself (the heap limits).
-    const known = new Set([...configEnvNames(), ...READ_BY_ENVCONFIG, 'NODE_OPTIONS']);
+    // NODE_OPTIONS is read by node itself (the heap limits), LD_PRELOAD by the loader, MALLOC_CONF by jemalloc.
+    const known = new Set([...configEnvNames(), ...READ_BY_ENVCONFIG, 'NODE_OPTIONS', 'LD_PRELOAD', 'MALLOC_CONF']);
     expect(env(everything)['KT_MAX_CACHED_WORKFLOWS']).toBe('500');
     expect(configEnvNames()).toContain('CLUSTER_NAME');
     expect(Object.keys(env(everything)).filter((name) => !known.has(name))).toEqual([]);
