@@ -37,11 +37,13 @@ export async function startWorkerProcess(
   const aws = kwok ? endpoints.aws : requirePart(endpoints, 'aws');
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const logFile = options.logFile ?? join(endpoints.dir, `worker-${taskQueue}.log`);
+  // The chart's command, read once.
+  const deployed = options.deployed ? deployedWorkerCommand() : undefined;
   const proc = ManagedProcess.start({
     name: `worker ${taskQueue}`,
     command: process.execPath,
-    args: options.deployed
-      ? [...(options.nodeArgs ?? deployedWorkerCommand().nodeArgs), deployedWorkerCommand().entry]
+    args: deployed
+      ? [...(options.nodeArgs ?? deployed.nodeArgs), deployed.entry]
       : [...(options.nodeArgs ?? []), '--import', 'tsx', join(REPO, 'workers', 'main.ts')],
     cwd: REPO,
     logFile,
