@@ -11,9 +11,9 @@ import { nodeClaimWorkflowId } from '../../workflows/nodeclaim/messages.js';
 import { provisioningWorkflowId } from '../../workflows/provisioning/messages.js';
 import { instancesOfNodeClaim } from './support/aws-control.js';
 import { cluster, type NodeClaimObject } from './support/cluster.js';
+import { terminateSingletons } from './support/singletons.js';
 import { eventually } from './support/wait.js';
 
-const NODEPOOLS = { group: 'karpenter.sh', version: 'v1', plural: 'nodepools' } as const;
 const NODECLAIMS = { group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' } as const;
 
 // Every other suite runs the worker's sources through tsx. The image runs something else: the compiled worker
@@ -43,29 +43,18 @@ describe('the worker as the chart runs it (bundled, with the chart’s node flag
     client = new Client({ connection, namespace: temporal.namespace });
     await k8s.core.createNamespace({ body: { metadata: { name: namespace } } });
     await k8s.applyNodeClass();
-    // The provisioner is a per-cluster singleton: start from a fresh one on this worker's task queue.
-    await client.workflow
-      .getHandle(provisioningWorkflowId(endpoints.clusterName))
-      .terminate('a new deployed-worker test run')
-      .catch(() => undefined);
-    await k8s.custom.createClusterCustomObject({
-      ...NODEPOOLS,
-      body: {
-        apiVersion: 'karpenter.sh/v1',
-        kind: 'NodePool',
-        metadata: { name: pool },
+    await terminateSingletons(
+      client,
+      [provisioningWorkflowId(endpoints.clusterName)],
+      'a new deployed-worker test run'
+    );
+    await k8s.createNodePool(pool, {
+      template: {
         spec: {
-          template: {
-            spec: {
-              nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
-              expireAfter: 'Never',
-              requirements: [
-                { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large'] },
-                { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
-              ],
-            },
-          },
-          disruption: { consolidateAfter: 'Never' },
+          requirements: [
+            { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large'] },
+            { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+          ],
         },
       },
     });
@@ -77,7 +66,7 @@ describe('the worker as the chart runs it (bundled, with the chart’s node flag
 
   afterAll(async () => {
     await worker?.process.stop();
-    await k8s.custom.deleteClusterCustomObject({ ...NODEPOOLS, name: pool }).catch(() => undefined);
+    await k8s.deleteNodePool(pool);
     await k8s.core.deleteNamespace({ name: namespace }).catch(() => undefined);
     await connection?.close();
   });

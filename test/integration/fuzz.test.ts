@@ -42,6 +42,7 @@ import { loadKarpenterExamples } from '../fixtures/load.js';
 import { junk, mutated } from '../fuzz/mutate.js';
 import { FUZZ_SEED } from '../fuzz/seed.js';
 import { cluster } from './support/cluster.js';
+import { terminateSingletons } from './support/singletons.js';
 import { recordHistory, replayHistories, saveHistory } from './support/histories.js';
 import { eventually } from './support/wait.js';
 
@@ -85,13 +86,11 @@ describe('bad input on real parts: workflows and the worker survive a seeded bat
     client = new Client({ connection, namespace: temporal.namespace });
     await k8s.core.createNamespace({ body: { metadata: { name: namespace } } });
     await k8s.applyNodeClass();
-    // Singletons of the cluster: start them fresh on this file's worker.
-    for (const id of [provisioningWorkflowId(endpoints.clusterName), disruptionWorkflowId(endpoints.clusterName)]) {
-      await client.workflow
-        .getHandle(id)
-        .terminate('a new fuzz test run')
-        .catch(() => undefined);
-    }
+    await terminateSingletons(
+      client,
+      [provisioningWorkflowId(endpoints.clusterName), disruptionWorkflowId(endpoints.clusterName)],
+      'a new fuzz test run'
+    );
     worker = await startWorkerProcess(endpoints, {
       env: {
         KT_PROVISION: 'true',
@@ -144,7 +143,7 @@ describe('bad input on real parts: workflows and the worker survive a seeded bat
     for (const { plural, name } of applied) {
       await k8s.custom.deleteClusterCustomObject({ ...plural, name }).catch(() => undefined);
     }
-    await k8s.custom.deleteClusterCustomObject({ ...NODEPOOLS, name: goodPool }).catch(() => undefined);
+    await k8s.deleteNodePool(goodPool);
     await k8s.core.deleteNamespace({ name: namespace }).catch(() => undefined);
     await connection?.close();
   });
@@ -279,24 +278,13 @@ describe('bad input on real parts: workflows and the worker survive a seeded bat
   });
 
   it('still provisions a pending pod afterwards', async () => {
-    await k8s.custom.createClusterCustomObject({
-      ...NODEPOOLS,
-      body: {
-        apiVersion: 'karpenter.sh/v1',
-        kind: 'NodePool',
-        metadata: { name: goodPool },
+    await k8s.createNodePool(goodPool, {
+      template: {
         spec: {
-          template: {
-            spec: {
-              nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
-              expireAfter: 'Never',
-              requirements: [
-                { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large'] },
-                { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
-              ],
-            },
-          },
-          disruption: { consolidateAfter: 'Never' },
+          requirements: [
+            { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large'] },
+            { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+          ],
         },
       },
     });

@@ -9,9 +9,9 @@ import type { ManagedProcess } from '../../testbed/process.js';
 import { startWorkerProcess } from '../../testbed/worker-process.js';
 import { provisioningWorkflowId } from '../../workflows/provisioning/messages.js';
 import { cluster, type NodeClaimObject } from './support/cluster.js';
+import { terminateSingletons } from './support/singletons.js';
 import { eventually } from './support/wait.js';
 
-const NODEPOOLS = { group: 'karpenter.sh', version: 'v1', plural: 'nodepools' } as const;
 const NODECLAIMS = { group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' } as const;
 
 /** One sample of Prometheus text format: name, labels, value. */
@@ -71,30 +71,15 @@ describe('/metrics after a scale-up and a scale-down on the test bed', () => {
     const client = new Client({ connection, namespace: temporal.namespace });
     await k8s.core.createNamespace({ body: { metadata: { name: namespace } } });
     await k8s.applyNodeClass();
-    // The provisioner is a per-cluster singleton: start a fresh one on this worker's task queue.
-    await client.workflow
-      .getHandle(provisioningWorkflowId(endpoints.clusterName))
-      .terminate('a new metrics test run')
-      .catch(() => undefined);
-    await k8s.custom.createClusterCustomObject({
-      ...NODEPOOLS,
-      body: {
-        apiVersion: 'karpenter.sh/v1',
-        kind: 'NodePool',
-        metadata: { name: pool },
+    await terminateSingletons(client, [provisioningWorkflowId(endpoints.clusterName)], 'a new metrics test run');
+    await k8s.createNodePool(pool, {
+      limits: { cpu: '100' },
+      template: {
         spec: {
-          limits: { cpu: '100' },
-          template: {
-            spec: {
-              nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
-              expireAfter: 'Never',
-              requirements: [
-                { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large', 'm5.xlarge'] },
-                { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
-              ],
-            },
-          },
-          disruption: { consolidateAfter: 'Never' },
+          requirements: [
+            { key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['m5.large', 'm5.xlarge'] },
+            { key: 'karpenter.sh/capacity-type', operator: 'In', values: ['on-demand'] },
+          ],
         },
       },
     });
@@ -122,7 +107,7 @@ describe('/metrics after a scale-up and a scale-down on the test bed', () => {
       () => undefined
     );
     await worker?.stop();
-    await k8s.custom.deleteClusterCustomObject({ ...NODEPOOLS, name: pool }).catch(() => undefined);
+    await k8s.deleteNodePool(pool);
     await k8s.core.deleteNamespace({ name: namespace }).catch(() => undefined);
     await connection?.close();
   });

@@ -11,12 +11,12 @@ import {
   provisioningWorkflowId,
   resumeSignal,
 } from '../../workflows/provisioning/messages.js';
-import { cluster, type NodeClaimObject } from './support/cluster.js';
+import { cluster, type NodeClaimObject, type TestNodePoolSpec } from './support/cluster.js';
+import { terminateSingletons } from './support/singletons.js';
 import { recordHistory } from './support/histories.js';
 import { eventually } from './support/wait.js';
 import { startWorkerProcess } from '../../testbed/worker-process.js';
 
-const NODEPOOLS = { group: 'karpenter.sh', version: 'v1', plural: 'nodepools' } as const;
 const NODECLAIMS = { group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' } as const;
 
 describe('provisioning: pending pods become NodeClaims, nodes and Running pods', () => {
@@ -36,24 +36,6 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
     KT_BATCH_MAX_SECONDS: '5',
     KT_OBSERVE_INTERVAL_SECONDS: '2',
   };
-
-  const nodePool = (name: string, spec: Record<string, unknown>) => ({
-    apiVersion: 'karpenter.sh/v1',
-    kind: 'NodePool',
-    metadata: { name: pool(name) },
-    spec: {
-      ...spec,
-      template: {
-        ...(spec.template as object),
-        spec: {
-          nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
-          expireAfter: 'Never',
-          ...(spec.template as { spec: object }).spec,
-        },
-      },
-      disruption: { consolidateAfter: 'Never' },
-    },
-  });
 
   const deployment = (
     name: string,
@@ -139,13 +121,9 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
     client = new Client({ connection, namespace: temporal.namespace });
     await k8s.core.createNamespace({ body: { metadata: { name: namespace } } });
     await k8s.applyNodeClass();
-    // The provisioner is a per-cluster singleton: start from a fresh one on this file's task queue.
-    await client.workflow
-      .getHandle(provisioningWorkflowId(endpoints.clusterName))
-      .terminate('a new provisioning test run')
-      .catch(() => undefined);
-    const pools = [
-      nodePool('general', {
+    await terminateSingletons(client, [provisioningWorkflowId(endpoints.clusterName)], 'a new provisioning test run');
+    const pools: Record<string, TestNodePoolSpec> = {
+      general: {
         template: {
           spec: {
             requirements: [
@@ -155,23 +133,23 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
             ],
           },
         },
-      }),
+      },
       // Says nothing about capacity type: Karpenter v1.14.1 writes the offered capacity types onto the NodeClaim and
       // launches spot (test/conformance shows its own code doing so).
-      nodePool('defaults', {
+      defaults: {
         template: {
           spec: { requirements: [{ key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['m5'] }] },
         },
-      }),
-      nodePool('gpu', {
+      },
+      gpu: {
         template: {
           spec: {
             requirements: [{ key: 'karpenter.k8s.aws/instance-family', operator: 'In', values: ['g4dn'] }],
             taints: [{ key: 'nvidia.com/gpu', value: 'true', effect: 'NoSchedule' }],
           },
         },
-      }),
-      nodePool('limited', {
+      },
+      limited: {
         limits: { cpu: '2' },
         template: {
           metadata: { labels: { team: `limited-${suffix}` } },
@@ -180,8 +158,8 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
             taints: [{ key: 'limited', value: 'true', effect: 'NoSchedule' }],
           },
         },
-      }),
-      nodePool('tainted', {
+      },
+      tainted: {
         weight: 100,
         template: {
           spec: {
@@ -189,9 +167,9 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
             taints: [{ key: 'dedicated', value: 'team-a', effect: 'NoSchedule' }],
           },
         },
-      }),
-    ];
-    for (const body of pools) await k8s.custom.createClusterCustomObject({ ...NODEPOOLS, body });
+      },
+    };
+    for (const [name, spec] of Object.entries(pools)) await k8s.createNodePool(pool(name), spec);
     workers = [await startWorkerProcess(endpoints, { taskQueue, env: workerEnv })];
   });
 
@@ -209,9 +187,7 @@ describe('provisioning: pending pods become NodeClaims, nodes and Running pods',
     // With KT_RECORD_HISTORIES=1 the provisioner's history (every round of this file) joins the replay corpus.
     recordHistory(temporal, provisioningWorkflowId(endpoints.clusterName), 'provisioning-grouped-nominations');
     for (const w of workers) await w.process.stop();
-    for (const name of ['general', 'defaults', 'gpu', 'limited', 'tainted']) {
-      await k8s.custom.deleteClusterCustomObject({ ...NODEPOOLS, name: pool(name) }).catch(() => undefined);
-    }
+    for (const name of ['general', 'defaults', 'gpu', 'limited', 'tainted']) await k8s.deleteNodePool(pool(name));
     await k8s.core.deleteNamespace({ name: namespace }).catch(() => undefined);
     await connection?.close();
   });

@@ -12,7 +12,40 @@ import { requirePart, type TestbedEndpoints } from '../../../testbed/endpoints.j
 import { eventually } from './wait.js';
 
 const NODECLAIMS = { group: 'karpenter.sh', version: 'v1', plural: 'nodeclaims' } as const;
+const NODEPOOLS = { group: 'karpenter.sh', version: 'v1', plural: 'nodepools' } as const;
 const EC2NODECLASSES = { group: 'karpenter.k8s.aws', version: 'v1', plural: 'ec2nodeclasses' } as const;
+
+/** What a test says about its NodePool; the rest comes from {@link testNodePool}. */
+export interface TestNodePoolSpec {
+  limits?: Record<string, string>;
+  weight?: number;
+  template?: { metadata?: Record<string, unknown>; spec?: Record<string, unknown> };
+  disruption?: Record<string, unknown>;
+}
+
+/**
+ * A NodePool on the test bed's EC2NodeClass that neither expires nor consolidates its nodes (a test that wants
+ * either says so in `spec`), so a node lives exactly as long as the test that made it.
+ */
+export function testNodePool(name: string, spec: TestNodePoolSpec = {}) {
+  return {
+    apiVersion: 'karpenter.sh/v1',
+    kind: 'NodePool',
+    metadata: { name },
+    spec: {
+      ...spec,
+      template: {
+        ...spec.template,
+        spec: {
+          nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' },
+          expireAfter: 'Never',
+          ...spec.template?.spec,
+        },
+      },
+      disruption: { consolidateAfter: 'Never', ...spec.disruption },
+    },
+  };
+}
 
 export interface NodeClaimObject {
   metadata: {
@@ -64,6 +97,18 @@ export function cluster(endpoints: TestbedEndpoints) {
         await custom.createClusterCustomObject({ ...EC2NODECLASSES, body });
       } catch (err) {
         if ((err as { code?: number }).code !== 409) throw err;
+      }
+    },
+    /** Creates {@link testNodePool}`(name, spec)`. */
+    async createNodePool(name: string, spec: TestNodePoolSpec = {}): Promise<void> {
+      await custom.createClusterCustomObject({ ...NODEPOOLS, body: testNodePool(name, spec) });
+    },
+    /** Deletes a NodePool; one already gone is fine (clean-up after a test that failed half-way). */
+    async deleteNodePool(name: string): Promise<void> {
+      try {
+        await custom.deleteClusterCustomObject({ ...NODEPOOLS, name });
+      } catch (err) {
+        if (!notFound(err)) throw err;
       }
     },
     async createNodeClaim(
